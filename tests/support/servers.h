@@ -1,0 +1,81 @@
+// Test support for suites that need real servers.
+//  - The servers started by scripts/test.sh (or the user's own) are found through
+//    SLOTSIM_REDIS_URL and SLOTSIM_MYSQL_URL. Without them a suite skips, unless
+//    SLOTSIM_REQUIRE_SERVERS=1 (set by scripts/test.sh and CI), where a missing URL fails.
+//  - RedisProcess launches a private redis-server child on a free loopback port, for fault
+//    tests that SIGKILL / SIGSTOP it. It never touches the shared servers.
+#pragma once
+
+#include <sys/types.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+#include "common/url.h"
+
+namespace slotsim::testing {
+
+// The shared servers' URLs, or nullopt when the variable is unset. A set but malformed URL
+// aborts the test binary with a message (a typo must not turn into a silent skip).
+std::optional<RedisUrl> SharedRedisUrl();
+std::optional<MySqlUrl> SharedMySqlUrl();
+
+// True when SLOTSIM_REQUIRE_SERVERS=1.
+bool ServersRequired();
+
+// A key/table prefix unique to this process and call, e.g. "t4211_7_", so suites running in
+// parallel against one server never see each other's data.
+std::string UniquePrefix(std::string_view tag);
+
+// A TCP port on 127.0.0.1 that was free when asked.
+int FreeLoopbackPort();
+
+// A redis-server child process: `redis-server --port P --bind 127.0.0.1 --save '' --appendonly no`
+// in its own temp dir. The destructor SIGKILLs it (SIGCONT first if stopped) and removes the dir.
+class RedisProcess {
+ public:
+  // Starts one and waits (up to 5 s) until it answers PING.
+  static StatusOr<std::unique_ptr<RedisProcess>> Start();
+  ~RedisProcess();
+
+  int port() const { return port_; }
+  RedisUrl url() const;
+  pid_t pid() const { return pid_; }
+
+  void Kill();      // SIGKILL and reap; data is gone
+  void Stop();      // SIGSTOP: the kernel still accepts connections, nothing answers
+  void Continue();  // SIGCONT
+  // Starts a fresh (empty) server on the same port after Kill(); waits until it answers.
+  Status Restart();
+
+ private:
+  RedisProcess() = default;
+  Status Launch();
+
+  int port_ = 0;
+  pid_t pid_ = -1;
+  bool stopped_ = false;
+  std::string dir_;
+};
+
+}  // namespace slotsim::testing
+
+// In a TEST body or fixture SetUp: declares `var` as the shared Redis URL, or skips / fails.
+#define SLOTSIM_NEED_REDIS(var)                                                   \
+  auto var##_opt = ::slotsim::testing::SharedRedisUrl();                          \
+  if (!var##_opt) {                                                               \
+    if (::slotsim::testing::ServersRequired()) FAIL() << "SLOTSIM_REDIS_URL unset"; \
+    GTEST_SKIP() << "SLOTSIM_REDIS_URL unset";                                    \
+  }                                                                               \
+  const ::slotsim::RedisUrl var = *var##_opt
+
+#define SLOTSIM_NEED_MYSQL(var)                                                   \
+  auto var##_opt = ::slotsim::testing::SharedMySqlUrl();                          \
+  if (!var##_opt) {                                                               \
+    if (::slotsim::testing::ServersRequired()) FAIL() << "SLOTSIM_MYSQL_URL unset"; \
+    GTEST_SKIP() << "SLOTSIM_MYSQL_URL unset";                                    \
+  }                                                                               \
+  const ::slotsim::MySqlUrl var = *var##_opt
