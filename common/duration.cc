@@ -2,6 +2,7 @@
 #include "common/duration.h"
 
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 
@@ -37,12 +38,13 @@ StatusOr<Micros> ParseDuration(std::string_view text) {
   while (i < text.size()) {
     const size_t num_start = i;
     bool seen_dot = false;
-    while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) ||
-                               (text[i] == '.' && !seen_dot))) {
+    while (i < text.size() &&
+           (std::isdigit(static_cast<unsigned char>(text[i])) || (text[i] == '.' && !seen_dot))) {
       seen_dot |= text[i] == '.';
       ++i;
     }
-    if (i == num_start) return Bad(text, "expected a number at \"" + std::string(text.substr(i)) + "\"");
+    if (i == num_start)
+      return Bad(text, "expected a number at \"" + std::string(text.substr(i)) + "\"");
     const std::string number(text.substr(num_start, i - num_start));
     const size_t unit_start = i;
     while (i < text.size() && std::isalpha(static_cast<unsigned char>(text[i]))) ++i;
@@ -50,38 +52,46 @@ StatusOr<Micros> ParseDuration(std::string_view text) {
     if (unit.empty()) return Bad(text, "missing unit after " + number);
     const int64_t unit_us = UnitMicros(unit);
     if (unit_us == 0) return Bad(text, "unknown unit \"" + std::string(unit) + "\"");
-    total_us += std::stod(number) * static_cast<double>(unit_us);
+    // from_chars, unlike stod, neither throws (".", 400 digits) nor depends on the locale.
+    double value = 0;
+    const auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), value);
+    if (ec == std::errc::result_out_of_range) return Bad(text, "too large");
+    if (ec != std::errc() || end != number.data() + number.size()) {
+      return Bad(text, "bad number \"" + number + "\"");
+    }
+    total_us += value * static_cast<double>(unit_us);
   }
   if (total_us > 1e17) return Bad(text, "too large");
   return Micros(static_cast<int64_t>(std::llround(total_us)));
 }
 
 std::string FormatDuration(Micros d) {
-  int64_t us = d.count();
-  if (us == 0) return "0s";
-  std::string sign = us < 0 ? "-" : "";
-  if (us < 0) us = -us;
-  char buf[64];
-  if (us % 1000 != 0 || us < 1000) {
-    std::snprintf(buf, sizeof buf, "%lldus", static_cast<long long>(us));
-  } else if (us < 1000000) {
-    std::snprintf(buf, sizeof buf, "%lldms", static_cast<long long>(us / 1000));
-  } else if (us < 60LL * 1000000 || us % 1000000 != 0) {
-    if (us % 1000000 == 0) {
-      std::snprintf(buf, sizeof buf, "%llds", static_cast<long long>(us / 1000000));
-    } else {
-      std::snprintf(buf, sizeof buf, "%gs", static_cast<double>(us) / 1e6);
+  const int64_t count = d.count();
+  if (count == 0) return "0s";
+  const std::string sign = count < 0 ? "-" : "";
+  // Unsigned so that the most negative count has a magnitude too.
+  const uint64_t us = count < 0 ? 0 - static_cast<uint64_t>(count) : static_cast<uint64_t>(count);
+  if (us % 1000 != 0) return sign + std::to_string(us) + "us";
+  if (us < 1000000) return sign + std::to_string(us / 1000) + "ms";
+  // Whole milliseconds from 1 s up: compound h/m/s with an exact millisecond fraction, e.g.
+  // "1h30m", "1.5s", "2m0.25s", so that ParseDuration(FormatDuration(d)) == d.
+  const uint64_t s = us / 1000000, frac_ms = (us % 1000000) / 1000;
+  const uint64_t h = s / 3600, m = (s % 3600) / 60, sec = s % 60;
+  std::string out = sign;
+  if (h) out += std::to_string(h) + "h";
+  if (m) out += std::to_string(m) + "m";
+  if (sec || frac_ms) {
+    out += std::to_string(sec);
+    if (frac_ms) {
+      char buf[16];
+      std::snprintf(buf, sizeof buf, ".%03u", static_cast<unsigned>(frac_ms));
+      std::string frac = buf;
+      while (frac.back() == '0') frac.pop_back();
+      out += frac;
     }
-  } else {
-    const int64_t s = us / 1000000;
-    const int64_t h = s / 3600, m = (s % 3600) / 60, sec = s % 60;
-    std::string out;
-    if (h) out += std::to_string(h) + "h";
-    if (m) out += std::to_string(m) + "m";
-    if (sec) out += std::to_string(sec) + "s";
-    return sign + out;
+    out += "s";
   }
-  return sign + buf;
+  return out;
 }
 
 }  // namespace slotsim

@@ -37,7 +37,11 @@ StatusOr<RedisUrl> ParseRedisUrl(std::string_view url) {
   const size_t at = rest.rfind('@');
   if (at != std::string_view::npos) {
     std::string_view auth = rest.substr(0, at);
-    if (!auth.empty() && auth[0] == ':') auth.remove_prefix(1);
+    // "user:pw@" or "pw@" would otherwise become a password that fails only at AUTH time.
+    if (auth.empty() || auth[0] != ':') {
+      return BadUrl(url, "credentials must be \":PASSWORD@\" (no user name)", kForm);
+    }
+    auth.remove_prefix(1);
     out.password = std::string(auth);
     rest = rest.substr(at + 1);
   }
@@ -48,7 +52,8 @@ StatusOr<RedisUrl> ParseRedisUrl(std::string_view url) {
     }
     rest = rest.substr(0, slash);
   }
-  if (!SplitHostPort(rest, out.host, out.port)) return BadUrl(url, "missing or bad HOST:PORT", kForm);
+  if (!SplitHostPort(rest, out.host, out.port))
+    return BadUrl(url, "missing or bad HOST:PORT", kForm);
   return out;
 }
 
