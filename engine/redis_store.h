@@ -11,9 +11,16 @@
 // hold expires exactly when the engine's Clock says; expired fields are dropped lazily.
 //
 // Thread-safe: a bounded pool of connections; a call that cannot get a connection within the
-// deadline answers Timeout. Every command runs under `deadline` (redisSetTimeout); a refused
-// connect, a timeout, a dropped connection or an error reply (LOADING, READONLY, OOM, NOAUTH,
-// ...) answers Unavailable/Timeout and the connection is discarded and re-dialled later.
+// deadline answers Timeout. Every round trip (pool wait and dial included) runs under `deadline`
+// (redisSetTimeout); a refused connect, a timeout, a dropped connection or an error reply
+// (LOADING, READONLY, OOM, NOAUTH, ...) answers Unavailable/Timeout. A timed-out or dropped
+// connection is discarded (a dropped one also empties the pool) and re-dialled later; an error
+// reply leaves the connection in use. NOSCRIPT reloads the script and retries once. The hold
+// calls are one round trip; LiveHolds, ReplaceBookedCache, FlushForTest (and a huge
+// ImportHolds) may take several.
+// Implementation: redis_store.cc, redis_scripts.h (Lua), redis_connection.{h,cc} (hiredis).
+// The first connection sets SIGPIPE to ignored if it is at its default (hiredis writes with
+// write(2); a dead peer must become Unavailable, not kill the process).
 #pragma once
 
 #include <memory>
@@ -26,8 +33,8 @@ namespace slotsim {
 
 struct RedisOptions {
   RedisUrl url;
-  Millis deadline{50};       // per command, connect included
-  int pool_size = 8;         // connections kept at most
+  Millis deadline{50};  // per command, connect included
+  int pool_size = 8;    // connections kept at most
   std::string key_prefix = "slotsim:";
 };
 
