@@ -1,0 +1,21 @@
+// The subcommands of the slotsim binary, one function each, and the exit codes they share.
+#pragma once
+
+namespace slotsim::cli {
+
+// Exit codes (ARCHITECTURE.md, "Command line"). Users' CI scripts depend on them.
+constexpr int kExitOk = 0;
+constexpr int kExitRuntime = 1;
+constexpr int kExitBadInput = 2;
+constexpr int kExitThresholds = 99;
+
+// `slotsim version`: prints "slotsim <version> (<git commit>)".
+int RunVersion(int argc, char** argv);
+// `slotsim run SCENARIO ...`
+int RunRun(int argc, char** argv);
+// `slotsim swarm SCENARIO --seeds N ...`
+int RunSwarm(int argc, char** argv);
+// `slotsim check HISTORY.jsonl`
+int RunCheck(int argc, char** argv);
+
+}  // namespace slotsim::cli

@@ -1,0 +1,131 @@
+// `slotsim run`: one scenario on one target; writes summary.json and timeseries.csv, prints the
+// summary table, exits 99 when a threshold fails.
+#include <cstdio>
+#include <iostream>
+
+#include "cli/cli_util.h"
+#include "cli/commands.h"
+#include "reports/console.h"
+#include "reports/summary.h"
+#include "reports/thresholds.h"
+#include "reports/timeseries_csv.h"
+#include "simulator/run.h"
+
+namespace slotsim::cli {
+namespace {
+
+constexpr const char* kRunUsage =
+    "usage: slotsim run SCENARIO [options]\n"
+    "\n"
+    "Runs the scenario file SCENARIO (TOML, see docs/scenarios.md) and writes summary.json,\n"
+    "timeseries.csv (and history.jsonl with --history) to the output directory. Prints a\n"
+    "summary table; shows a progress line while running when stderr is a terminal.\n"
+    "\n"
+    "exit codes: 0 all thresholds passed, 1 runtime failure, 2 bad input (usage, scenario),\n"
+    "            99 a threshold failed\n"
+    "\n"
+    "options";
+
+// The scenario overrides the convenience flags stand for, before the user's --set.
+std::vector<std::string> Overrides(const po::variables_map& vm) {
+  std::vector<std::string> out;
+  if (vm.count("target")) out.push_back("target.kind=\"" + vm["target"].as<std::string>() + "\"");
+  if (vm.count("seed")) out.push_back("seed=" + std::to_string(vm["seed"].as<uint64_t>()));
+  if (vm.count("set")) {
+    for (const std::string& s : vm["set"].as<std::vector<std::string>>()) out.push_back(s);
+  }
+  return out;
+}
+
+void ShowProgress(const Progress& p) {
+  std::fprintf(stderr, "\r%s\033[K", ProgressLine(p).c_str());
+  std::fflush(stderr);
+}
+
+}  // namespace
+
+int RunRun(int argc, char** argv) {
+  po::options_description desc(kRunUsage);
+  desc.add_options()
+      ("help,h", "this text")
+      ("scenario", po::value<std::string>(), "the scenario file (positional)")
+      ("target", po::value<std::string>(), "override [target] kind: sim | local | http")
+      ("seed", po::value<uint64_t>(), "override the scenario's seed")
+      ("out", po::value<std::string>(), "output directory (default runs/<scenario>-<UTC time>/)")
+      ("set", po::value<std::vector<std::string>>()->composing(),
+       "override any scenario key, e.g. --set engine.profile=legacy --set duration=2m "
+       "(repeatable; values are TOML)")
+      ("history", po::bool_switch(), "also write history.jsonl (every operation)")
+      ("no-progress", po::bool_switch(), "no live progress line")
+      ("quiet,q", po::bool_switch(), "print only the output path and threshold failures");
+  po::positional_options_description pos;
+  pos.add("scenario", 1);
+  po::variables_map vm;
+  if (!ParseOptions("run", argc, argv, desc, pos, vm)) return kExitBadInput;
+  if (vm.count("help")) {
+    std::cout << desc << "\n";
+    return kExitOk;
+  }
+  if (!vm.count("scenario")) {
+    std::cerr << "slotsim run: missing SCENARIO\n\n" << desc << "\n";
+    return kExitBadInput;
+  }
+  const std::string path = vm["scenario"].as<std::string>();
+  const std::vector<std::string> overrides = Overrides(vm);
+  StatusOr<Scenario> scenario = LoadScenario(path, overrides);
+  if (!scenario.ok()) {
+    std::cerr << "slotsim run: " << scenario.status().message() << "\n";
+    return kExitBadInput;
+  }
+  SystemClock wall;
+  const std::string out = vm.count("out") ? vm["out"].as<std::string>()
+                                          : DefaultRunDir(scenario->name, wall.Now());
+  if (Status s = MakeDirs(out); !s.ok()) {
+    std::cerr << "slotsim run: " << s.message() << "\n";
+    return kExitRuntime;
+  }
+  const bool quiet = vm["quiet"].as<bool>();
+  if (!quiet) {
+    std::printf("slotsim run %s: target %s, profile %s, seed %llu, commit %s\n",
+                scenario->name.c_str(), scenario->target.kind.c_str(),
+                scenario->engine.profile.c_str(), static_cast<unsigned long long>(scenario->seed),
+                SLOTSIM_GIT_COMMIT);
+    std::fflush(stdout);
+  }
+  RunOptions options;
+  options.wall_clock = &wall;
+  if (vm["history"].as<bool>() || scenario->output.history) {
+    options.history_path = out + "/history.jsonl";
+  }
+  const bool progress = !vm["no-progress"].as<bool>() && StderrIsTerminal();
+  if (progress) options.progress = ShowProgress;
+  StatusOr<RunResult> result = RunScenario(*scenario, options);
+  if (progress) std::fprintf(stderr, "\r\033[K");
+  if (!result.ok()) {
+    std::cerr << "slotsim run: " << result.status().ToString() << "\n";
+    return result.status().code() == Code::kInvalidArgument ? kExitBadInput : kExitRuntime;
+  }
+  SummaryOptions so;
+  so.scenario_path = path;
+  so.overrides = vm.count("set") ? vm["set"].as<std::vector<std::string>>() : std::vector<std::string>{};
+  const nlohmann::json summary = SummaryJson(*result, so);
+  Status written = WriteSummary(summary, out + "/summary.json");
+  if (written.ok()) written = WriteTimeseriesCsv(result->metrics, out + "/timeseries.csv");
+  if (!written.ok()) {
+    std::cerr << "slotsim run: " << written.ToString() << "\n";
+    return kExitRuntime;
+  }
+  const std::vector<ThresholdResult> thresholds = EvaluateThresholds(summary, scenario->thresholds);
+  const bool passed = AllThresholdsPassed(thresholds);
+  if (quiet) {
+    for (const ThresholdResult& t : thresholds) {
+      if (!t.ok) std::cout << "threshold failed: " << t.metric << " " << t.condition << "\n";
+    }
+  } else {
+    std::cout << ConsoleSummary(summary, StdoutIsTerminal());
+  }
+  std::cout << "summary: " << out << "/summary.json\n";
+  return passed ? kExitOk : kExitThresholds;
+}
+
+}  // namespace slotsim::cli

@@ -1,0 +1,234 @@
+// The console table and progress line.
+#include "reports/console.h"
+
+#include <cmath>
+#include <cstdio>
+
+#include "common/duration.h"
+#include "reports/thresholds.h"
+
+namespace slotsim {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kBold = "\x1b[1m";
+constexpr const char* kRed = "\x1b[31m";
+constexpr const char* kGreen = "\x1b[32m";
+constexpr const char* kReset = "\x1b[0m";
+
+class Painter {
+ public:
+  explicit Painter(bool color) : color_(color) {}
+  std::string operator()(const char* code, const std::string& text) const {
+    return color_ ? code + text + kReset : text;
+  }
+
+ private:
+  bool color_;
+};
+
+std::string Printf(const char* format, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, format, v);
+  return buf;
+}
+
+// 1234567 -> "1,234,567".
+std::string Grouped(uint64_t n) {
+  std::string digits = std::to_string(n), out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+// Microseconds as milliseconds, more decimals for smaller values: 0.412, 2.10, 48.3, 1203.
+std::string Ms(double us) {
+  const double ms = us / 1000.0;
+  return Printf(ms < 1 ? "%.3f" : ms < 10 ? "%.2f" : ms < 1000 ? "%.1f" : "%.0f", ms);
+}
+
+std::string Str(const json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end()) return "?";
+  return it->is_string() ? it->get<std::string>() : it->dump();
+}
+
+uint64_t Count(const json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_number() ? it->get<uint64_t>() : 0;
+}
+
+double Num(const json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_number() ? it->get<double>() : 0;
+}
+
+const json& Obj(const json& j, const char* key) {
+  static const json kEmpty = json::object();
+  auto it = j.find(key);
+  return it != j.end() && it->is_object() ? *it : kEmpty;
+}
+
+std::string Header(const json& s, const Painter& paint) {
+  const auto duration = Micros(static_cast<int64_t>(Num(s, "duration_s") * 1e6));
+  return paint(kBold, "slotsim " + Str(s, "scenario")) + "  target " + Str(s, "target") +
+         "  profile " + Str(s, "profile") + "  seed " + Str(s, "seed") + "  commit " +
+         Str(s, "git_commit") + "  duration " + FormatDuration(duration) + "\n";
+}
+
+std::string OpRow(const std::string& label, const json& entry, const Painter& paint) {
+  const json& lat = Obj(entry, "latency_us");
+  const uint64_t errors = Count(entry, "errors");
+  char head[64];
+  std::snprintf(head, sizeof head, "%-16s %12s ", label.c_str(),
+                Grouped(Count(entry, "count")).c_str());
+  char err[24];
+  std::snprintf(err, sizeof err, "%8s", Grouped(errors).c_str());
+  char tail[80];
+  std::snprintf(tail, sizeof tail, " %9s %9s %9s %9s", Ms(Num(lat, "p50")).c_str(),
+                Ms(Num(lat, "p90")).c_str(), Ms(Num(lat, "p99")).c_str(),
+                Ms(Num(lat, "max")).c_str());
+  return head + (errors > 0 ? paint(kRed, err) : std::string(err)) + tail + "\n";
+}
+
+std::string OpsBlock(const json& s, const Painter& paint) {
+  char title[128];
+  std::snprintf(title, sizeof title, "%-16s %12s %8s %9s %9s %9s %9s  (ms from intended start)",
+                "operation", "count", "errors", "p50", "p90", "p99", "max");
+  std::string out = "\n" + paint(kBold, title) + "\n";
+  const json& ops = Obj(s, "ops");
+  for (int k = 0; k < kOpKinds; ++k) {
+    const std::string name(OpKindName(static_cast<OpKind>(k)));
+    const json& entry = Obj(ops, name.c_str());
+    if (Count(entry, "count") == 0) continue;
+    out += OpRow(name, entry, paint);
+    for (const char* mode : {"redis", "mysql", "memory"}) {
+      const json& by_mode = Obj(Obj(entry, "by_mode"), mode);
+      if (Count(by_mode, "count") > 0) out += OpRow(std::string("  ") + mode, by_mode, paint);
+    }
+  }
+  return out;
+}
+
+std::string Figure(const json& c, const char* key, const char* label, const Painter& paint) {
+  const uint64_t n = Count(c, key);
+  const std::string text = std::string(label) + " " + Grouped(n);
+  return n > 0 ? paint(kRed, text) : text;
+}
+
+std::string ConsistencyBlock(const json& s, const Painter& paint) {
+  const json& c = Obj(s, "consistency");
+  std::string out = "\n" + paint(kBold, "consistency") + "\n  " +
+                    Figure(c, "double_bookings", "double bookings", paint) + "  " +
+                    Figure(c, "lost_bookings", "lost bookings", paint) + "  " +
+                    Figure(c, "phantom_bookings", "phantom bookings", paint) + "  " +
+                    Figure(c, "lost_holds", "lost holds", paint) + "\n  " +
+                    Figure(c, "hold_conflicts", "hold conflicts", paint) + " (" +
+                    Grouped(Count(c, "hold_conflicts_outside_failover")) +
+                    " outside failover)  visibility lag ";
+  const json& lag = Obj(c, "visibility_lag_ms");
+  if (lag.contains("p99") && lag["p99"].is_number()) {
+    out += "p50 " + Printf("%.1f", Num(lag, "p50")) + " ms  p99 " +
+           Printf("%.1f", Num(lag, "p99")) + " ms  max " + Printf("%.1f", Num(lag, "max")) + " ms";
+  } else {
+    out += "not measured";
+  }
+  return out + "\n";
+}
+
+std::string OptionalMs(const json& o, const char* key) {
+  auto it = o.find(key);
+  return it != o.end() && it->is_number() ? Grouped(it->get<uint64_t>()) + " ms" : "-";
+}
+
+// Seconds since the run start as a duration to the millisecond: "3m", "1m30.25s".
+std::string SinceStart(double s) { return FormatDuration(Millis(std::llround(s * 1e3))); }
+
+std::string FailoverBlock(const json& s, const Painter& paint) {
+  const json& f = Obj(s, "failover");
+  std::string out = "\n" + paint(kBold, "failover") + "  " + Grouped(Count(f, "mode_switches")) +
+                    " mode switches\n";
+  auto outages = f.find("outages");
+  if (outages == f.end() || !outages->is_array() || outages->empty()) return out + "  no faults\n";
+  for (const json& o : *outages) {
+    char line[192];
+    std::snprintf(line, sizeof line, "  %-20s %s -> %s  detect %s  recover %s  errors ",
+                  Str(o, "kind").c_str(), SinceStart(Num(o, "start_s")).c_str(),
+                  SinceStart(Num(o, "end_s")).c_str(), OptionalMs(o, "detect_ms").c_str(),
+                  OptionalMs(o, "recover_ms").c_str());
+    const uint64_t errors = Count(o, "errors");
+    out += line + (errors > 0 ? paint(kRed, Grouped(errors)) : Grouped(errors)) + "\n";
+  }
+  return out;
+}
+
+// A measured threshold value in its metric's unit, for people.
+std::string ValueText(const std::string& metric, double v) {
+  StatusOr<MetricUnit> unit = MetricUnitOf(metric);
+  if (!unit.ok()) return Printf("%g", v);
+  switch (*unit) {
+    case MetricUnit::kMicros:
+      return Ms(v) + " ms";
+    case MetricUnit::kMillis:
+      return Printf("%.4g", v) + " ms";
+    case MetricUnit::kSeconds:
+      return Printf("%.4g", v) + " s";
+    case MetricUnit::kFraction:
+      return Printf("%.4g", v * 100) + "%";
+    case MetricUnit::kNumber:
+      return Printf("%.10g", v);
+  }
+  return Printf("%g", v);
+}
+
+std::string ThresholdsBlock(const json& s, const Painter& paint) {
+  auto list = s.find("thresholds");
+  if (list == s.end() || !list->is_array() || list->empty()) return "";
+  std::string out = "\n" + paint(kBold, "thresholds") + "\n";
+  for (const json& t : *list) {
+    const bool ok = t.value("ok", false);
+    const std::string metric = Str(t, "metric");
+    std::string detail;
+    auto value = t.find("value");
+    if (value != t.end() && value->is_number()) detail = ValueText(metric, value->get<double>());
+    const std::string note = t.value("note", std::string());
+    if (!note.empty()) detail += (detail.empty() ? "" : ", ") + note;
+    char rule[128];
+    std::snprintf(rule, sizeof rule, "%-44s", (metric + " " + Str(t, "condition")).c_str());
+    out += "  " + (ok ? paint(kGreen, "✓") : paint(kRed, "✗")) + " " + rule + "  " + detail + "\n";
+  }
+  return out;
+}
+
+std::string RunBlock(const json& s, const Painter& paint) {
+  const json& r = Obj(s, "run");
+  return "\n" + paint(kBold, "run") + "  wall " + Printf("%.2f", Num(r, "wall_s")) + " s  " +
+         Grouped(Count(r, "events")) + " events (" +
+         Grouped(static_cast<uint64_t>(Num(r, "events_per_s"))) + "/s)  peak RSS " +
+         Printf("%.1f", Num(r, "peak_rss_mb")) + " MB  " +
+         Grouped(static_cast<uint64_t>(Num(r, "bytes_per_client"))) + " B/client\n";
+}
+
+}  // namespace
+
+std::string ConsoleSummary(const nlohmann::json& summary, bool color) {
+  const Painter paint(color);
+  if (!summary.is_object()) return "(not a summary)\n";
+  return Header(summary, paint) + OpsBlock(summary, paint) + ConsistencyBlock(summary, paint) +
+         FailoverBlock(summary, paint) + ThresholdsBlock(summary, paint) + RunBlock(summary, paint);
+}
+
+std::string ProgressLine(const Progress& p) {
+  const auto whole_s = [](Micros d) {
+    return std::chrono::duration_cast<Micros>(std::chrono::duration_cast<std::chrono::seconds>(d));
+  };
+  return FormatDuration(whole_s(p.elapsed)) + " / " + FormatDuration(whole_s(p.duration)) +
+         "  clients " + Grouped(p.live_clients) + "  ops/s " +
+         Grouped(static_cast<uint64_t>(p.ops_per_s + 0.5)) + "  errors " + Grouped(p.errors) +
+         "  storage " + std::string(StorageModeName(p.mode));
+}
+
+}  // namespace slotsim

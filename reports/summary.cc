@@ -1,0 +1,261 @@
+// Building, writing and reading summary.json.
+#include "reports/summary.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "reports/thresholds.h"
+
+namespace slotsim {
+namespace {
+
+using nlohmann::json;
+
+constexpr StorageMode kModeOrder[kModes] = {StorageMode::kMemory, StorageMode::kRedis,
+                                            StorageMode::kMySql};
+
+double Seconds(Micros d) { return static_cast<double>(d.count()) / 1e6; }
+int64_t WholeMillis(Micros d) { return std::chrono::duration_cast<Millis>(d).count(); }
+
+json StatsJson(const Histogram& h) {
+  return {{"p50", h.ValueAtPercentile(50)},
+          {"p90", h.ValueAtPercentile(90)},
+          {"p99", h.ValueAtPercentile(99)},
+          {"p999", h.ValueAtPercentile(99.9)},
+          {"max", h.Max()}};
+}
+
+// Corrected and raw latency of a selection of an op's [mode][phase] cells, merged.
+struct Selection {
+  Histogram corrected;
+  Histogram raw;
+};
+
+template <typename Pred>
+Selection Select(const OpMetrics& op, Pred&& want) {
+  const LatencyPair& first = op.latency[0][0];
+  Selection s{
+      Histogram(first.corrected.highest_trackable_value(), first.corrected.significant_digits()),
+      Histogram(first.raw.highest_trackable_value(), first.raw.significant_digits())};
+  for (int m = 0; m < kModes; ++m) {
+    for (int p = 0; p < kPhases; ++p) {
+      if (!want(m, p)) continue;
+      // Every cell of one recorder shares the parameters, so Merge cannot fail.
+      (void)s.corrected.Merge(op.latency[m][p].corrected);
+      (void)s.raw.Merge(op.latency[m][p].raw);
+    }
+  }
+  return s;
+}
+
+// {count, latency_us, raw_latency_us} of a selection.
+json LatencyJson(const Selection& s) {
+  return {{"count", s.corrected.TotalCount()},
+          {"latency_us", StatsJson(s.corrected)},
+          {"raw_latency_us", StatsJson(s.raw)}};
+}
+
+json ByPhaseJson(const OpMetrics& op, int mode /* -1 = every mode */) {
+  json out = json::object();
+  for (int p = 0; p < kPhases; ++p) {
+    const Selection s = Select(op, [&](int m, int q) { return q == p && (mode < 0 || m == mode); });
+    out[std::string(PhaseName(static_cast<Phase>(p)))] = LatencyJson(s);
+  }
+  return out;
+}
+
+json OpJson(const OpMetrics& op) {
+  json out = LatencyJson(Select(op, [](int, int) { return true; }));
+  out["count"] = op.count;
+  out["errors"] = op.errors;
+  out["error_rate"] = op.count > 0 ? static_cast<double>(op.errors) / op.count : 0.0;
+  out["codes"] = json::object();
+  for (const auto& [code, n] : op.codes) out["codes"][code] = n;
+  out["by_phase"] = ByPhaseJson(op, -1);
+  out["by_mode"] = json::object();
+  for (StorageMode mode : kModeOrder) {
+    const int m = static_cast<int>(mode);
+    json entry = LatencyJson(Select(op, [&](int n, int) { return n == m; }));
+    if (mode == StorageMode::kMemory && entry["count"].get<int64_t>() == 0) continue;
+    entry["errors"] = op.mode_errors[m];
+    entry["by_phase"] = ByPhaseJson(op, m);
+    out["by_mode"][std::string(StorageModeName(mode))] = std::move(entry);
+  }
+  return out;
+}
+
+json ConsistencyJson(const ConsistencyReport& c) {
+  const bool lag = c.visibility_lag_us.TotalCount() > 0;
+  auto lag_value = [&](double v) { return lag ? json(v) : json(nullptr); };
+  return {{"double_bookings", c.double_bookings},
+          {"lost_bookings", c.lost_bookings},
+          {"phantom_bookings", c.phantom_bookings},
+          {"hold_conflicts", c.hold_conflicts},
+          {"hold_conflicts_outside_failover", c.hold_conflicts_outside_failover},
+          {"hold_conflict_total_ms", c.hold_conflict_total_ms},
+          {"lost_holds", c.lost_holds},
+          {"late_records", c.late_records},
+          {"visibility_lag_ms",
+           {{"p50", lag_value(c.visibility_lag_ms.p50)},
+            {"p99", lag_value(c.visibility_lag_ms.p99)},
+            {"max", lag_value(c.visibility_lag_ms.max)}}},
+          {"visibility_samples", c.visibility_lag_us.TotalCount()},
+          {"visibility_unseen", c.visibility_unseen}};
+}
+
+json OptionalMs(const std::optional<int64_t>& v) { return v ? json(*v) : json(nullptr); }
+
+json FailoverJson(const RunMetrics& m) {
+  json outages = json::array();
+  for (const OutageMetrics& o : m.outages) {
+    outages.push_back({{"kind", o.kind},
+                       {"start_s", Seconds(o.start)},
+                       {"end_s", Seconds(o.end)},
+                       {"detect_ms", OptionalMs(o.detect_ms)},
+                       {"recover_ms", OptionalMs(o.recover_ms)},
+                       {"errors", o.errors}});
+  }
+  json switches = json::array();
+  for (const ModeSwitch& sw : m.switches) {
+    switches.push_back({{"at_s", Seconds(sw.at - m.start)},
+                        {"from", StorageModeName(sw.from)},
+                        {"to", StorageModeName(sw.to)},
+                        {"cause", sw.cause},
+                        {"previous_mode_ms", WholeMillis(sw.previous_mode_duration)},
+                        {"holds_migrated", sw.holds_migrated}});
+  }
+  return {{"outages", std::move(outages)},
+          {"mode_switches", m.switches.size()},
+          {"switches", std::move(switches)}};
+}
+
+json HistogramsJson(const RunMetrics& m, const ConsistencyReport& c) {
+  json out = json::object();
+  for (int k = 0; k < kOpKinds; ++k) {
+    for (int mode = 0; mode < kModes; ++mode) {
+      for (int p = 0; p < kPhases; ++p) {
+        const LatencyPair& pair = m.ops[k].latency[mode][p];
+        if (pair.corrected.TotalCount() == 0) continue;
+        const std::string key = std::string(OpKindName(static_cast<OpKind>(k))) + "." +
+                                std::string(StorageModeName(static_cast<StorageMode>(mode))) + "." +
+                                std::string(PhaseName(static_cast<Phase>(p)));
+        out[key + ".corrected"] = pair.corrected.Serialize();
+        out[key + ".raw"] = pair.raw.Serialize();
+      }
+    }
+  }
+  if (c.visibility_lag_us.TotalCount() > 0) {
+    out["consistency.visibility_lag_us"] = c.visibility_lag_us.Serialize();
+  }
+  return out;
+}
+
+json RunJson(const RunInfo& r) {
+  return {{"wall_s", r.wall_s},
+          {"events", r.events},
+          {"events_per_s", r.events_per_s},
+          {"peak_rss_mb", r.peak_rss_mb},
+          {"bytes_per_client", r.bytes_per_client}};
+}
+
+// Single-quotes `arg` for a POSIX shell unless it is made only of safe characters.
+std::string ShellQuote(const std::string& arg) {
+  const bool safe = !arg.empty() && arg.find_first_not_of(
+                                        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                        "0123456789_-+=.,/:@%") == std::string::npos;
+  if (safe) return arg;
+  std::string out = "'";
+  for (char c : arg) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+// Totals over every op: errors{count, rate} and throughput{ops, ops_per_s}.
+void AddTotals(const RunMetrics& m, double duration_s, json& out) {
+  uint64_t ops = 0, errors = 0;
+  for (const OpMetrics& op : m.ops) {
+    ops += op.count;
+    errors += op.errors;
+  }
+  out["errors"] = {{"count", errors}, {"rate", ops > 0 ? static_cast<double>(errors) / ops : 0.0}};
+  out["throughput"] = {{"ops", ops},
+                       {"ops_per_s", duration_s > 0 ? static_cast<double>(ops) / duration_s : 0.0}};
+}
+
+}  // namespace
+
+std::string ReplayCommand(const RunResult& result, const SummaryOptions& options) {
+  const std::string path =
+      options.scenario_path.empty() ? result.scenario.source : options.scenario_path;
+  std::string out = "slotsim run " + ShellQuote(path.empty() ? result.scenario.name : path) +
+                    " --seed " + std::to_string(result.scenario.seed);
+  if (!result.target.empty() && result.target != result.scenario.target.kind) {
+    out += " --target " + ShellQuote(result.target);
+  }
+  for (const std::string& o : options.overrides) out += " --set " + ShellQuote(o);
+  return out;
+}
+
+nlohmann::json SummaryJson(const RunResult& result, const SummaryOptions& options) {
+  const Scenario& sc = result.scenario;
+  const RunMetrics& m = result.metrics;
+  const double duration_s = Seconds(m.duration > Micros(0) ? m.duration : sc.duration);
+  json out = {{"schema", kSummarySchema},      {"scenario", sc.name},
+              {"description", sc.description}, {"seed", sc.seed},
+              {"target", result.target},       {"profile", sc.engine.profile},
+              {"duration_s", duration_s},      {"git_commit", result.git_commit}};
+  out["clients"] = {
+      {"peak", m.clients_peak}, {"total", m.clients_total}, {"rejected", result.rejected_arrivals}};
+  out["ops"] = json::object();
+  for (int k = 0; k < kOpKinds; ++k) {
+    out["ops"][std::string(OpKindName(static_cast<OpKind>(k)))] = OpJson(m.ops[k]);
+  }
+  AddTotals(m, duration_s, out);
+  out["consistency"] = ConsistencyJson(result.consistency);
+  out["failover"] = FailoverJson(m);
+  out["run"] = RunJson(result.run);
+  out["histograms"] = HistogramsJson(m, result.consistency);
+  out["scenario_resolved"] = sc.ToToml();
+  out["replay"] = ReplayCommand(result, options);
+  out["thresholds"] = ThresholdsJson(EvaluateThresholds(out, sc.thresholds));
+  return out;
+}
+
+Status WriteSummary(const nlohmann::json& summary, const std::string& path) {
+  std::ofstream file(path, std::ios::out | std::ios::trunc);
+  if (!file) return Status::Unavailable("cannot write " + path + ": " + std::strerror(errno));
+  file << summary.dump(2) << '\n';
+  file.close();
+  if (!file) return Status::Unavailable("cannot write " + path + ": " + std::strerror(errno));
+  return Status::Ok();
+}
+
+Status WriteSummary(const RunResult& result, const std::string& path,
+                    const SummaryOptions& options) {
+  return WriteSummary(SummaryJson(result, options), path);
+}
+
+StatusOr<nlohmann::json> ReadSummary(const std::string& path) {
+  std::ifstream file(path);
+  if (!file) return Status::InvalidArgument("cannot read " + path + ": " + std::strerror(errno));
+  std::stringstream text;
+  text << file.rdbuf();
+  json doc = json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded() || !doc.is_object()) {
+    return Status::InvalidArgument(path + ": not a JSON object");
+  }
+  auto schema = doc.find("schema");
+  if (schema == doc.end() || !schema->is_string()) {
+    return Status::InvalidArgument(path + ": no \"schema\"; expected \"" +
+                                   std::string(kSummarySchema) + "\"");
+  }
+  if (schema->get<std::string>() != kSummarySchema) {
+    return Status::InvalidArgument(path + ": schema \"" + schema->get<std::string>() +
+                                   "\" is not the supported \"" + std::string(kSummarySchema) +
+                                   "\"");
+  }
+  return doc;
+}
+
+}  // namespace slotsim

@@ -1,0 +1,71 @@
+// summary.json: the machine-readable result of one run (ARCHITECTURE.md, "Outputs"). Other
+// reports (console, html, md, junit), `slotsim gate` and `report merge` read only this document.
+//
+// Layout (schema "slotsim.summary/1"); every key below is always present unless marked:
+//   schema, scenario (name), description, seed, target, profile, duration_s, git_commit
+//   clients{peak, total, rejected}
+//   ops{<op>{...}} for ALL seven ops (count 0 included), each:
+//     count, errors, error_rate, codes{<CodeName>: n} (only codes seen),
+//     latency_us{p50,p90,p99,p999,max}, raw_latency_us{...},
+//     by_mode{redis{M}, mysql{M}, memory{M} (only when something was served from memory)},
+//       M = {count, errors, latency_us, raw_latency_us, by_phase{steady{P}, outage{P},
+//           recovery{P}}},  P = {count, latency_us, raw_latency_us}
+//     by_phase{steady{P}, outage{P}, recovery{P}}
+//   A latency object of a selection with count 0 is all zeros: check `count` before using it.
+//   errors{count, rate}, throughput{ops, ops_per_s}          (over every op; per simulated s)
+//   consistency{double_bookings, lost_bookings, phantom_bookings, hold_conflicts,
+//     hold_conflicts_outside_failover, hold_conflict_total_ms, lost_holds, late_records,
+//     visibility_lag_ms{p50, p99, max} (each null when no lag was measured),
+//     visibility_samples, visibility_unseen}
+//   failover{outages[{kind, start_s, end_s, detect_ms, recover_ms, errors}] (detect_ms and
+//     recover_ms null when not measured, recorder.h says when), mode_switches,
+//     switches[{at_s, from, to, cause, previous_mode_ms, holds_migrated}]}
+//   thresholds[{metric, condition, value, ok, note}]   (reports/thresholds.h)
+//   run{wall_s, events, events_per_s, peak_rss_mb, bytes_per_client}
+//   histograms{"<op>.<mode>.<phase>.corrected" | ".raw": Histogram::Serialize(), and
+//     "consistency.visibility_lag_us"} — only non-empty ones; merging them is exact.
+//   scenario_resolved (Scenario::ToToml()), replay (the command line that replays the run)
+// Times since the run start are in seconds (`*_s`, fractional), latencies in whole µs,
+// detect/recover/previous-mode in whole ms.
+//
+// Determinism: keys are sorted (nlohmann::json's ordered map), so the same RunResult gives a
+// byte-identical dump apart from `run` (and thresholds on run.* metrics).
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "simulator/run.h"
+
+namespace slotsim {
+
+inline constexpr std::string_view kSummarySchema = "slotsim.summary/1";
+
+// What the summary needs that RunResult does not carry.
+struct SummaryOptions {
+  std::string scenario_path;           // for `replay`; "" = result.scenario.source
+  std::vector<std::string> overrides;  // the run's --set key=value arguments, in order
+};
+
+// The command line that replays the run:
+//   slotsim run <path> --seed N [--target T] [--set k=v ...]
+// with --target only when it differs from the scenario's, and shell-quoted where needed.
+std::string ReplayCommand(const RunResult& result, const SummaryOptions& options);
+
+// Builds summary.json, thresholds of result.scenario evaluated and filled in.
+nlohmann::json SummaryJson(const RunResult& result, const SummaryOptions& options = {});
+
+// Writes `summary` to `path` with indent 2 and a final newline. Unavailable when the file
+// cannot be written.
+Status WriteSummary(const nlohmann::json& summary, const std::string& path);
+// SummaryJson(result, options) written as above.
+Status WriteSummary(const RunResult& result, const std::string& path,
+                    const SummaryOptions& options = {});
+
+// Reads a summary.json. InvalidArgument naming the path when it cannot be read, is not JSON,
+// or its `schema` is missing or another version (the message names both versions).
+StatusOr<nlohmann::json> ReadSummary(const std::string& path);
+
+}  // namespace slotsim

@@ -1,0 +1,56 @@
+// Threshold evaluation: resolves the metric names of the threshold catalogue
+// (simulator/threshold.h) against a summary.json document (reports/summary.h) and checks each
+// scenario threshold. The results fill summary.json "thresholds" and drive exit code 99.
+//
+// Where each metric family is read from (units as threshold.h says):
+//   latency.<op>[.<mode>][.<phase>].<stat>   ops.<op>[.by_mode.<mode>][.by_phase.<phase>]
+//                                            .latency_us.<stat>            (µs)
+//   latency_raw.…                            the same path, raw_latency_us (µs)
+//   ops.<op>.count|errors|error_rate         ops.<op>.…
+//   errors.count|rate, throughput.ops_per_s  the top-level objects of the same names
+//   consistency.<name>[.<stat>]              consistency.… (visibility_lag_ms in ms)
+//   failover.detect_ms.max|recover_ms.max    the largest non-null value over failover.outages
+//   failover.errors                          the sum of failover.outages[].errors
+//   failover.mode_switches|outages           failover.mode_switches, failover.outages.length
+//   clients.*, run.*                         those objects
+//
+// No data. A count, rate or other plain number that is absent reads as 0 (nothing happened).
+// A latency with no samples (its `count` is 0, e.g. latency.confirm.mysql when nothing ran on
+// MySQL), a visibility lag never measured, and detect_ms / recover_ms with no outage or none
+// measured have no value: MetricValue returns nullopt and the threshold FAILS with value null
+// and the note "no data" — a gate must not pass on a measurement that was never taken.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "simulator/threshold.h"
+
+namespace slotsim {
+
+struct ThresholdResult {
+  std::string metric;
+  std::string condition;        // as written in the scenario
+  std::optional<double> value;  // in the metric's unit; nullopt when there was no data
+  bool ok = false;
+  std::string note;  // why it failed without a comparison ("no data", unknown metric), or ""
+};
+
+// The value of a catalogued `metric` in `summary`, in the metric's unit, or nullopt when it has
+// no data (see the top of this file). Also nullopt for a name outside the catalogue.
+std::optional<double> MetricValue(const nlohmann::json& summary, std::string_view metric);
+
+// Checks every threshold, in order, against `summary`.
+std::vector<ThresholdResult> EvaluateThresholds(const nlohmann::json& summary,
+                                                const std::vector<Threshold>& thresholds);
+
+// summary.json "thresholds": [{metric, condition, value (number or null), ok, note}].
+nlohmann::json ThresholdsJson(const std::vector<ThresholdResult>& results);
+
+// True when every result is ok (also for none).
+bool AllThresholdsPassed(const std::vector<ThresholdResult>& results);
+
+}  // namespace slotsim

@@ -1,0 +1,108 @@
+// SimTarget: engine calls on virtual time.
+#include "simulator/sim_target.h"
+
+namespace slotsim {
+
+SimTarget::SimTarget(SimClock& clock, Random& random, SimTargetOptions options)
+    : clock_(clock), random_(random), options_(std::move(options)) {
+  const Micros redis_deadline = options_.engine.policy.redis_deadline;
+  redis_ = std::make_unique<ModelStore>(
+      redis_state_, cost_, random_,
+      ModelOptions{options_.redis_latency, options_.redis_latency, redis_deadline});
+  mysql_ = std::make_unique<ModelStore>(
+      mysql_state_, cost_, random_,
+      ModelOptions{options_.mysql_read_latency, options_.mysql_write_latency,
+                   options_.mysql_deadline});
+  failover_ = std::make_unique<FailoverStore>(*redis_, *mysql_, clock_,
+                                              FailoverOptionsFrom(options_.engine.policy));
+}
+
+Status SimTarget::Start() {
+  StatusOr<SlotEngine> engine = SlotEngine::Create(*failover_, clock_, options_.engine);
+  if (!engine.ok()) return engine.status();
+  engine_.emplace(std::move(engine).value());
+  return failover_->Start();
+}
+
+void SimTarget::Submit(const OpRequest& req, Done done) {
+  cost_.total = options_.engine_overhead.Sample(random_);
+  OpResult r = Execute(req);
+  r.invoked = clock_.Now();
+  r.completed = r.invoked + cost_.total;
+  if (r.status.ok()) {
+    r.outcome = Outcome::kOk;
+  } else {
+    // In process nothing is lost in transit: a backend failure that reached the client means
+    // the operation did not take effect.
+    r.outcome = Outcome::kFail;
+  }
+  clock_.ScheduleAt(r.completed, [done = std::move(done), r = std::move(r)]() mutable {
+    done(std::move(r));
+  });
+}
+
+OpResult SimTarget::Execute(const OpRequest& req) {
+  OpResult r;
+  SlotEngine& e = *engine_;
+  const SlotRef& s = req.slot;
+  switch (req.kind) {
+    case OpKind::kSelect: {
+      StatusOr<Hold> h = e.Select(req.client_id, s.employee_id, s.date, s.time);
+      r.status = h.status();
+      if (h.ok()) r.hold = *h;
+      break;
+    }
+    case OpKind::kDeselect:
+      r.status = e.Deselect(req.client_id, s.employee_id, s.date, s.time);
+      break;
+    case OpKind::kPoll: {
+      std::optional<std::string_view> selected;
+      if (req.selected_time) selected = *req.selected_time;
+      StatusOr<PollResult> p = e.Poll(req.client_id, s.employee_id, s.date, selected);
+      r.status = p.status();
+      if (p.ok()) {
+        r.served_by = p->storage_mode;
+        r.poll = std::move(p).value();
+      }
+      break;
+    }
+    case OpKind::kAvailability: {
+      StatusOr<Availability> a = e.GetAvailability(s.employee_id, s.date, req.client_id);
+      r.status = a.status();
+      if (a.ok()) {
+        r.served_by = a->storage_mode;
+        r.availability = std::move(a).value();
+      }
+      break;
+    }
+    case OpKind::kConfirm: {
+      StatusOr<Booking> b =
+          e.Confirm(req.client_id, s.employee_id, s.date, s.time, req.idempotency_key);
+      r.status = b.status();
+      if (b.ok()) r.booking = *b;
+      break;
+    }
+    case OpKind::kReschedule: {
+      StatusOr<Booking> b = e.Reschedule(req.client_id, req.booking_id, s.employee_id, s.date, s.time);
+      r.status = b.status();
+      if (b.ok()) r.booking = *b;
+      break;
+    }
+    case OpKind::kCancel: {
+      StatusOr<Booking> b = e.Cancel(req.client_id, req.booking_id);
+      r.status = b.status();
+      if (b.ok()) r.booking = *b;
+      break;
+    }
+  }
+  if (req.kind != OpKind::kPoll && req.kind != OpKind::kAvailability) {
+    r.served_by = failover_->mode();
+  }
+  return r;
+}
+
+StatusOr<std::vector<Booking>> SimTarget::FinalBookings() {
+  return mysql_state_.ActiveBookings("");
+}
+
+}  // namespace slotsim

@@ -1,0 +1,58 @@
+// Target: where virtual clients' operations run. The sim target runs the engine in process on
+// virtual time; the local and http targets run it against real servers on wall time. Clients
+// see only this interface, so the same client code drives every target.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/status.h"
+#include "engine/slot_engine.h"
+#include "simulator/history.h"
+
+namespace slotsim {
+
+// One operation a client asks for. Unused fields stay empty.
+struct OpRequest {
+  OpKind kind = OpKind::kPoll;
+  std::string client_id;
+  SlotRef slot;                               // day for poll/availability; new slot for reschedule
+  std::optional<std::string> selected_time;   // poll
+  std::string booking_id;                     // reschedule, cancel
+  std::string idempotency_key;                // confirm
+};
+
+// Its answer, with the times it was sent and answered.
+struct OpResult {
+  Status status;
+  Outcome outcome = Outcome::kOk;
+  StorageMode served_by = StorageMode::kMemory;
+  Timestamp invoked;
+  Timestamp completed;
+  std::optional<Hold> hold;        // select
+  std::optional<Booking> booking;  // confirm, reschedule, cancel
+  std::optional<PollResult> poll;  // poll
+  std::optional<Availability> availability;
+};
+
+class Target {
+ public:
+  using Done = std::function<void(OpResult)>;
+  virtual ~Target() = default;
+
+  // The clock that drives this target's clients (SimClock for sim, SystemClock otherwise).
+  virtual Clock& clock() = 0;
+
+  // Sends `req` no earlier than now; `done` runs once with the answer on the clock's thread of
+  // control. A target that is at its in-flight limit answers Unavailable rather than queueing
+  // without bound.
+  virtual void Submit(const OpRequest& req, Done done) = 0;
+
+  // The slot grid the target's engine uses (clients pick slots from it).
+  virtual const Grid& grid() const = 0;
+};
+
+}  // namespace slotsim
