@@ -59,7 +59,11 @@ StorageMode FailoverStore::mode() const { return mode_.load(); }
 template <typename T, typename P, typename F>
 T FailoverStore::Route(const char* op, P&& on_primary, F&& on_fallback) {
   std::shared_lock<std::shared_mutex> lock(route_mu_);
-  if (!options_.breaker && cache_stale_ && RebuildCache().ok()) cache_stale_ = false;
+  // Legacy: the primary failed since the cache was last built. Rebuild it (reading every active
+  // booking) only once the primary answers again, not on every request of an outage.
+  if (!options_.breaker && cache_stale_ && primary_.Ping().ok() && RebuildCache().ok()) {
+    cache_stale_ = false;
+  }
   const bool try_primary = options_.breaker ? mode_ == StorageMode::kRedis : !cache_stale_;
   std::string cause = "primary stale cache";
   if (try_primary) {

@@ -1,0 +1,119 @@
+// End-to-end runs of shipped scenarios on the sim target: determinism by seed, the reference
+// profile's consistency, the legacy profile's anomalies (the checker must find real ones), and
+// every shipped scenario passing its own thresholds.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "reports/summary.h"
+#include "reports/thresholds.h"
+#include "simulator/run.h"
+
+namespace slotsim {
+namespace {
+
+std::string ScenarioPath(const std::string& name) {
+  return std::string(SLOTSIM_SOURCE_DIR) + "/scenarios/" + name + ".toml";
+}
+
+class SimRunTest : public ::testing::Test {
+ protected:
+  // Runs a shipped scenario with overrides; returns its summary.json.
+  nlohmann::json Run(const std::string& name, std::vector<std::string> overrides = {}) {
+    StatusOr<Scenario> scenario = LoadScenario(ScenarioPath(name), overrides);
+    EXPECT_TRUE(scenario.ok()) << scenario.status().ToString();
+    if (!scenario.ok()) return {};
+    RunOptions options;
+    options.wall_clock = &wall_;
+    StatusOr<RunResult> result = RunScenario(*scenario, options);
+    EXPECT_TRUE(result.ok()) << result.status().ToString();
+    if (!result.ok()) return {};
+    return SummaryJson(*result, SummaryOptions{ScenarioPath(name), overrides});
+  }
+
+  static uint64_t Consistency(const nlohmann::json& s, const char* key) {
+    return s["consistency"][key].get<uint64_t>();
+  }
+
+  SystemClock wall_;
+};
+
+TEST_F(SimRunTest, SameSeedGivesByteIdenticalSummaryApartFromRun) {
+  nlohmann::json a = Run("redis-outage", {"duration=5m", "faults.0.at=2m"});
+  nlohmann::json b = Run("redis-outage", {"duration=5m", "faults.0.at=2m"});
+  ASSERT_FALSE(a.is_null());
+  a.erase("run");
+  b.erase("run");
+  EXPECT_EQ(a.dump(2), b.dump(2));
+  EXPECT_GT(a["ops"]["poll"]["count"].get<uint64_t>(), 1000u);
+}
+
+TEST_F(SimRunTest, DifferentSeedsGiveDifferentRuns) {
+  nlohmann::json a = Run("steady", {"duration=2m", "seed=1"});
+  nlohmann::json b = Run("steady", {"duration=2m", "seed=2"});
+  ASSERT_FALSE(a.is_null());
+  EXPECT_NE(a["ops"]["poll"]["count"], b["ops"]["poll"]["count"]);
+}
+
+TEST_F(SimRunTest, ReferenceProfileKeepsFlashSaleConsistent) {
+  nlohmann::json s = Run("flash-sale");
+  ASSERT_FALSE(s.is_null());
+  EXPECT_GT(s["ops"]["confirm"]["count"].get<uint64_t>(), 10u);
+  EXPECT_GT(s["ops"]["select"]["codes"].value("SlotHeld", 0), 0) << "no race happened";
+  for (const char* k : {"double_bookings", "lost_bookings", "phantom_bookings", "hold_conflicts",
+                        "lost_holds"}) {
+    EXPECT_EQ(Consistency(s, k), 0u) << k;
+  }
+}
+
+TEST_F(SimRunTest, ReferenceProfileSurvivesRedisOutageWithoutAnomalies) {
+  nlohmann::json s = Run("redis-outage");
+  ASSERT_FALSE(s.is_null());
+  for (const char* k : {"double_bookings", "lost_bookings", "phantom_bookings",
+                        "hold_conflicts_outside_failover"}) {
+    EXPECT_EQ(Consistency(s, k), 0u) << k;
+  }
+  ASSERT_EQ(s["failover"]["outages"].size(), 1u);
+  EXPECT_LT(s["failover"]["outages"][0]["detect_ms"].get<int64_t>(), 500);
+  EXPECT_EQ(s["errors"]["count"].get<uint64_t>(), 0u);
+  EXPECT_GT(s["ops"]["poll"]["by_mode"]["mysql"]["count"].get<uint64_t>(), 0u);
+}
+
+TEST_F(SimRunTest, CheckerFindsLegacyConflictsOnFlashSale) {
+  nlohmann::json s = Run("flash-sale", {"engine.profile=legacy"});
+  ASSERT_FALSE(s.is_null());
+  EXPECT_GT(Consistency(s, "hold_conflicts"), 0u);
+  EXPECT_GT(Consistency(s, "lost_holds"), 0u);
+}
+
+TEST_F(SimRunTest, CheckerFindsLegacyConflictsOnRedisOutage) {
+  nlohmann::json s = Run("redis-outage", {"engine.profile=legacy"});
+  ASSERT_FALSE(s.is_null());
+  EXPECT_GT(Consistency(s, "hold_conflicts"), 0u);
+  EXPECT_GT(Consistency(s, "lost_holds"), 0u);
+}
+
+TEST_F(SimRunTest, EveryShippedScenarioPassesItsThresholds) {
+  for (const auto& entry : std::filesystem::directory_iterator(std::string(SLOTSIM_SOURCE_DIR) + "/scenarios")) {
+    const std::string name = entry.path().stem().string();
+    if (name == "million") continue;  // a performance run (docs/performance.md), minutes long
+    SCOPED_TRACE(name);
+    nlohmann::json s = Run(name);
+    ASSERT_FALSE(s.is_null());
+    ASSERT_FALSE(s["thresholds"].empty());
+    for (const auto& t : s["thresholds"]) {
+      EXPECT_TRUE(t["ok"].get<bool>()) << t.dump();
+    }
+  }
+}
+
+TEST_F(SimRunTest, MillionScenarioLoadsAndRunsScaledDown) {
+  nlohmann::json s = Run("million", {"load.stages=[{for=\"10s\",to=2000},{for=\"50s\",to=2000}]",
+                                     "duration=1m"});
+  ASSERT_FALSE(s.is_null());
+  EXPECT_EQ(s["clients"]["peak"].get<uint64_t>(), 2000u);
+  EXPECT_EQ(Consistency(s, "double_bookings"), 0u);
+}
+
+}  // namespace
+}  // namespace slotsim
