@@ -160,7 +160,8 @@ class Checker::Impl {
  public:
   explicit Impl(CheckerOptions o)
       : ttl_us_(std::chrono::duration_cast<Micros>(o.hold_ttl).count()),
-        slack_us_(std::chrono::duration_cast<Micros>(o.max_op_duration).count()) {}
+        slack_us_(std::chrono::duration_cast<Micros>(o.max_op_duration).count()),
+        max_conflict_intervals_(o.max_conflict_intervals) {}
 
   void Record(const OpRecord& op);
   void AddFailoverWindow(Timestamp s, Timestamp e) { windows_.push_back({Us(s), Us(e)}); }
@@ -202,12 +203,17 @@ class Checker::Impl {
   void ResolveVisibility(const PendingVisibility& p);
   void FinalizeVisibility(const Task& t);
 
+  bool InsideFailover(int64_t lo, int64_t hi) const {
+    return std::any_of(windows_.begin(), windows_.end(),
+                       [&](const auto& w) { return lo <= w.second && w.first < hi; });
+  }
   void Schedule(const Task& t) { tasks_.push(t); }
   void ScheduleClose(uint32_t id);
   void ProcessDue(int64_t horizon, bool inclusive);
 
   const int64_t ttl_us_;
   const int64_t slack_us_;
+  const size_t max_conflict_intervals_;
   int64_t watermark_ = kDawn;
   bool finished_ = false;
 
@@ -244,13 +250,26 @@ void Checker::Impl::Record(const OpRecord& op) {
     ++counts_.ops_checked;
     const uint64_t client = std::hash<std::string_view>{}(op.client_id);
     switch (op.kind) {
-      case OpKind::kSelect: OnSelect(op, client, slot); break;
-      case OpKind::kDeselect: OnDeselect(op, client, slot); break;
-      case OpKind::kPoll: OnPoll(op, client, slot); break;
-      case OpKind::kConfirm: OnConfirm(op, client, slot); break;
-      case OpKind::kReschedule: OnReschedule(op, client, slot); break;
-      case OpKind::kCancel: OnCancel(op, slot); break;
-      case OpKind::kAvailability: break;
+      case OpKind::kSelect:
+        OnSelect(op, client, slot);
+        break;
+      case OpKind::kDeselect:
+        OnDeselect(op, client, slot);
+        break;
+      case OpKind::kPoll:
+        OnPoll(op, client, slot);
+        break;
+      case OpKind::kConfirm:
+        OnConfirm(op, client, slot);
+        break;
+      case OpKind::kReschedule:
+        OnReschedule(op, client, slot);
+        break;
+      case OpKind::kCancel:
+        OnCancel(op, slot);
+        break;
+      case OpKind::kAvailability:
+        break;
     }
   }
   ProcessDue(watermark_, /*inclusive=*/false);
@@ -276,10 +295,18 @@ void Checker::Impl::ProcessDue(int64_t horizon, bool inclusive) {
     if (inclusive ? t.due_us > horizon : t.due_us >= horizon) break;
     tasks_.pop();
     switch (t.kind) {
-      case TaskKind::kCloseBelief: CloseBelief(t); break;
-      case TaskKind::kCheckBooking: CheckBooking(t); break;
-      case TaskKind::kEvictBookings: EvictBookings(t.a); break;
-      case TaskKind::kFinalizeVisibility: FinalizeVisibility(t); break;
+      case TaskKind::kCloseBelief:
+        CloseBelief(t);
+        break;
+      case TaskKind::kCheckBooking:
+        CheckBooking(t);
+        break;
+      case TaskKind::kEvictBookings:
+        EvictBookings(t.a);
+        break;
+      case TaskKind::kFinalizeVisibility:
+        FinalizeVisibility(t);
+        break;
     }
   }
 }
@@ -376,16 +403,15 @@ void Checker::Impl::OnCancel(const OpRecord& op, uint64_t slot) {
 
 // ---- beliefs ----------------------------------------------------------------------------
 
-uint32_t Checker::Impl::Current(uint64_t client, uint64_t day, int64_t invoked,
-                                bool* stale) const {
+uint32_t Checker::Impl::Current(uint64_t client, uint64_t day, int64_t invoked, bool* stale) const {
   auto it = index_.find({client, day});
   if (it == index_.end()) return kNone;
   *stale = invoked < beliefs_[it->second].start_us;
   return it->second;
 }
 
-uint32_t Checker::Impl::RenewOrStart(uint32_t cur, uint64_t client, uint64_t slot,
-                                     int64_t invoked, int64_t completed, int64_t expiry) {
+uint32_t Checker::Impl::RenewOrStart(uint32_t cur, uint64_t client, uint64_t slot, int64_t invoked,
+                                     int64_t completed, int64_t expiry) {
   if (cur != kNone) {
     Belief& b = beliefs_[cur];
     if (invoked < b.expiry_us) {
@@ -398,8 +424,7 @@ uint32_t Checker::Impl::RenewOrStart(uint32_t cur, uint64_t client, uint64_t slo
   return StartBelief(client, slot, completed, expiry);
 }
 
-uint32_t Checker::Impl::StartBelief(uint64_t client, uint64_t slot, int64_t start,
-                                    int64_t expiry) {
+uint32_t Checker::Impl::StartBelief(uint64_t client, uint64_t slot, int64_t start, int64_t expiry) {
   uint32_t id;
   if (!free_beliefs_.empty()) {
     id = free_beliefs_.back();
@@ -458,7 +483,11 @@ void Checker::Impl::CloseBelief(const Task& t) {
     if (hi <= lo) continue;
     ++counts_.hold_conflicts;
     counts_.hold_conflict_total_us += hi - lo;
-    conflict_intervals_.emplace_back(lo, hi);
+    if (conflict_intervals_.size() < max_conflict_intervals_) {
+      conflict_intervals_.emplace_back(lo, hi);
+    } else if (!InsideFailover(lo, hi)) {
+      ++counts_.hold_conflicts_outside_failover;  // classified now: the interval is not kept
+    }
   }
   auto vis = visibility_.find(DayOf(b.slot));
   if (vis != visibility_.end()) {
@@ -622,8 +651,8 @@ void Checker::Impl::VisibilityOnPoll(const OpRecord& op, uint64_t client, uint64
       continue;
     }
     p.seen_us = invoked;
-    Schedule({SatAdd(invoked, slack_us_), invoked, day, 0, p.time, 0,
-              TaskKind::kFinalizeVisibility});
+    Schedule(
+        {SatAdd(invoked, slack_us_), invoked, day, 0, p.time, 0, TaskKind::kFinalizeVisibility});
   }
 }
 
@@ -675,10 +704,7 @@ ConsistencyReport Checker::Impl::Report() const {
   ConsistencyReport r = counts_;
   r.hold_conflict_total_ms = static_cast<double>(r.hold_conflict_total_us) / 1000.0;
   for (const auto& [lo, hi] : conflict_intervals_) {
-    const bool inside = std::any_of(windows_.begin(), windows_.end(), [&](const auto& w) {
-      return lo <= w.second && w.first < hi;
-    });
-    if (!inside) ++r.hold_conflicts_outside_failover;
+    if (!InsideFailover(lo, hi)) ++r.hold_conflicts_outside_failover;
   }
   const Histogram& h = r.visibility_lag_us;
   r.visibility_lag_ms = {static_cast<double>(h.ValueAtPercentile(50)) / 1000.0,
@@ -688,8 +714,8 @@ ConsistencyReport Checker::Impl::Report() const {
 }
 
 CheckerMemory Checker::Impl::Memory() const {
-  return {live_beliefs_,     slots_.size(),       bookings_.size(),
-          tasks_.size(),     pending_visibility_, conflict_intervals_.size()};
+  return {live_beliefs_, slots_.size(),       bookings_.size(),
+          tasks_.size(), pending_visibility_, conflict_intervals_.size()};
 }
 
 // ---- Checker ----------------------------------------------------------------------------

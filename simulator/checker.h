@@ -36,7 +36,8 @@
 // hold_conflicts — pairs of beliefs of two different clients on one slot whose intervals
 //   overlap for a positive time. Each pair of belief episodes counts once; the overlaps' lengths
 //   are summed in hold_conflict_total_ms. hold_conflicts_outside_failover counts the pairs whose
-//   overlap interval [start, end) intersects no failover window.
+//   overlap interval [start, end) intersects no failover window [start, end] (a partial overlap
+//   with a window is inside).
 //
 // lost_holds — a belief ended by a poll answering lost or taken for its slot, where the poll
 //   was invoked before the belief's expiry and the belief had not ended otherwise (no deselect,
@@ -91,6 +92,10 @@ struct CheckerOptions {
   // The longest an operation stays in flight (invoke -> completion, plus the lateness of its
   // record). Decisions about an instant wait this long; state lives this much longer.
   Millis max_op_duration{65000};
+  // Hold conflicts whose overlap interval is kept (16 bytes each) so that failover windows
+  // declared later still classify them. Beyond this many, a conflict is classified against the
+  // windows declared by the time it settles.
+  size_t max_conflict_intervals = size_t{1} << 22;
 };
 
 // A period during which Redis was out or the engine had not yet settled back on it: from the
@@ -146,11 +151,14 @@ class Checker : public HistorySink {
   Checker& operator=(const Checker&) = delete;
 
   // Consumes one completed operation. Records must arrive in completion order, up to
-  // max_op_duration of disorder. Records after Finish() are counted and ignored. O(1) amortized.
+  // max_op_duration of disorder. Records after Finish() are ignored (counted in late_records).
+  // O(1) amortized; no allocation except when new state (a belief, slot, booking) appears.
   void Record(const OpRecord& op) override;
 
-  // Declares a failover window. May be called at any time before report(); the classification
-  // of conflicts against windows happens in report(). Costs 16 bytes per hold conflict.
+  // Declares a failover window. May be called at any time before report(): conflicts are
+  // classified against windows in report(), except those beyond max_conflict_intervals (see
+  // CheckerOptions). history.jsonl keeps the position of each window among the records, so
+  // an offline check classifies exactly as the online one did.
   void AddFailoverWindow(Timestamp start, Timestamp end);
 
   // Ends the run at `end` with the store's final active bookings (cancelled ones are ignored):

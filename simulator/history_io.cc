@@ -7,9 +7,8 @@
 #include <fstream>
 #include <limits>
 #include <memory>
-#include <string_view>
-
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 namespace slotsim {
 namespace {
@@ -122,7 +121,9 @@ void JsonlHistoryWriter::Record(const OpRecord& op) {
   if (file_ == nullptr || !error_.ok()) return;
   ObjectWriter w(buffer_);
   w.UInt("op_id", op.op_id).Str("client_id", op.client_id).Str("kind", OpKindName(op.kind));
-  w.Int("employee_id", op.slot.employee_id).Str("date", op.slot.date).StrIfAny("time", op.slot.time);
+  w.Int("employee_id", op.slot.employee_id)
+      .Str("date", op.slot.date)
+      .StrIfAny("time", op.slot.time);
   w.StrIfAny("booking_id", op.booking_id).StrIfAny("idempotency_key", op.idempotency_key);
   w.Int("intended", Us(op.intended)).Int("invoked", Us(op.invoked));
   w.Int("completed", Us(op.completed)).Str("outcome", OutcomeName(op.outcome));
@@ -139,6 +140,7 @@ void JsonlHistoryWriter::WriteCheckerOptions(const CheckerOptions& options) {
   ObjectWriter w(buffer_);
   w.Str("type", "checker_options").Int("hold_ttl_ms", options.hold_ttl.count());
   w.Int("max_op_duration_ms", options.max_op_duration.count());
+  w.UInt("max_conflict_intervals", options.max_conflict_intervals);
   w.End();
   EndLine();
 }
@@ -234,24 +236,24 @@ class Fields {
   std::string Str(const char* key, bool required) {
     const json* v = Find(key, required);
     if (v == nullptr) return {};
-    if (!v->is_string()) return Fail(key, "expected a string"), std::string();
+    if (!v->is_string()) return Fail(key, "expected a string", std::string());
     return v->get<std::string>();
   }
   int64_t Int(const char* key, bool required, int64_t min = kMin, int64_t max = kMax) {
     const json* v = Find(key, required);
     if (v == nullptr) return 0;
-    if (!v->is_number_integer()) return Fail(key, "expected an integer"), 0;
+    if (!v->is_number_integer()) return Fail(key, "expected an integer", 0);
     if (v->is_number_unsigned() && v->get<uint64_t>() > static_cast<uint64_t>(kMax)) {
-      return Fail(key, "out of range"), 0;
+      return Fail(key, "out of range", 0);
     }
     const int64_t i = v->get<int64_t>();
-    if (i < min || i > max) return Fail(key, "out of range"), 0;
+    if (i < min || i > max) return Fail(key, "out of range", 0);
     return i;
   }
   uint64_t UInt(const char* key, bool required) {
     const json* v = Find(key, required);
     if (v == nullptr) return 0;
-    if (!v->is_number_unsigned()) return Fail(key, "expected a non-negative integer"), 0;
+    if (!v->is_number_unsigned()) return Fail(key, "expected a non-negative integer", 0);
     return v->get<uint64_t>();
   }
   Timestamp Time(const char* key, bool required) { return FromUnixMicros(Int(key, required)); }
@@ -259,15 +261,16 @@ class Fields {
     std::vector<std::string> out;
     const json* v = Find(key, false);
     if (v == nullptr) return out;
-    if (!v->is_array()) return Fail(key, "expected a list of strings"), out;
+    if (!v->is_array()) return Fail(key, "expected a list of strings", out);
     for (const json& e : *v) {
-      if (!e.is_string()) return Fail(key, "expected a list of strings"), out;
+      if (!e.is_string()) return Fail(key, "expected a list of strings", out);
       out.push_back(e.get<std::string>());
     }
     return out;
   }
   template <typename E>
-  std::optional<E> Enum(const char* key, bool required, std::optional<E> (*parse)(std::string_view)) {
+  std::optional<E> Enum(const char* key, bool required,
+                        std::optional<E> (*parse)(std::string_view)) {
     if (!Has(key) && !required) return std::nullopt;
     const std::string name = Str(key, true);
     if (!error_.ok()) return std::nullopt;
@@ -288,8 +291,11 @@ class Fields {
     }
     return &*it;
   }
-  void Fail(const char* key, const std::string& what) {
+  // Keeps the first problem; returns `value` for the caller to return.
+  template <typename T = bool>
+  T Fail(const char* key, const std::string& what, T value = {}) {
     if (error_.ok()) error_ = Status::InvalidArgument(std::string("\"") + key + "\": " + what);
+    return value;
   }
 
   const json& obj_;
@@ -363,6 +369,9 @@ Status ParseSpecial(const json& obj, const std::string& type, HistoryExtras* ext
     CheckerOptions o;
     o.hold_ttl = Millis(f.Int("hold_ttl_ms", true, 0));
     o.max_op_duration = Millis(f.Int("max_op_duration_ms", true, 0));
+    if (f.Has("max_conflict_intervals")) {
+      o.max_conflict_intervals = f.UInt("max_conflict_intervals", true);
+    }
     SLOTSIM_RETURN_IF_ERROR(f.error());
     extras->checker_options = o;
     return Status::Ok();
@@ -417,15 +426,20 @@ Status ReadHistory(const std::string& path, HistorySink& sink, HistoryExtras* ex
 
 namespace {
 
-// Builds the Checker at the first operation, once a leading checker_options line was read.
-class LazyCheckerSink : public HistorySink {
+// Replays a file into a Checker as the run fed it: built at the first operation (after a
+// leading checker_options line), each failover window declared where it appears.
+class ReplaySink : public HistorySink {
  public:
-  LazyCheckerSink(const HistoryExtras& extras, const CheckerOptions& defaults)
+  ReplaySink(const HistoryExtras& extras, const CheckerOptions& defaults)
       : extras_(extras), defaults_(defaults) {}
   void Record(const OpRecord& op) override { checker().Record(op); }
   Checker& checker() {
     if (!checker_) {
       checker_ = std::make_unique<Checker>(extras_.checker_options.value_or(defaults_));
+    }
+    for (; windows_ < extras_.failover_windows.size(); ++windows_) {
+      const FailoverWindow& w = extras_.failover_windows[windows_];
+      checker_->AddFailoverWindow(w.start, w.end);
     }
     return *checker_;
   }
@@ -434,6 +448,7 @@ class LazyCheckerSink : public HistorySink {
   const HistoryExtras& extras_;
   CheckerOptions defaults_;
   std::unique_ptr<Checker> checker_;
+  size_t windows_ = 0;  // windows already declared
 };
 
 }  // namespace
@@ -441,13 +456,12 @@ class LazyCheckerSink : public HistorySink {
 StatusOr<ConsistencyReport> CheckHistoryFile(const std::string& path,
                                              const CheckerOptions& defaults) {
   HistoryExtras extras;
-  LazyCheckerSink sink(extras, defaults);
+  ReplaySink sink(extras, defaults);
   SLOTSIM_RETURN_IF_ERROR(ReadHistory(path, sink, &extras));
   if (!extras.has_final_bookings) {
     return Status::InvalidArgument(path + ": no final_bookings line");
   }
   Checker& checker = sink.checker();
-  for (const FailoverWindow& w : extras.failover_windows) checker.AddFailoverWindow(w.start, w.end);
   checker.Finish(extras.final_bookings, extras.end);
   return checker.report();
 }

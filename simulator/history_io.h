@@ -9,7 +9,8 @@
 //     kind: OpKindName; outcome: OutcomeName; code: CodeName; served_by: StorageModeName;
 //     own: HoldStatusName. Empty strings and lists and absent optionals (time, booking_id,
 //     idempotency_key, hold_expires, own, others_held, booked) are left out.
-//   {"type":"checker_options","hold_ttl_ms":300000,"max_op_duration_ms":65000}
+//   {"type":"checker_options","hold_ttl_ms":300000,"max_op_duration_ms":65000,
+//    "max_conflict_intervals":4194304}                   (write it first: see CheckHistoryFile)
 //   {"type":"failover_window","start":..,"end":..}
 //   {"type":"final_bookings","end":..,"bookings":[{"id":"APT-2026-000001","client_id":"c1",
 //      "employee_id":3,"date":"2026-12-01","time":"09:30","idempotency_key":"k1",
@@ -31,7 +32,8 @@
 namespace slotsim {
 
 // Writes history.jsonl. Record() appends to a buffer flushed every ~1 MiB; a write error is
-// kept, later lines are dropped, and Flush()/Close() return it. Not thread-safe.
+// kept, later lines are dropped, and Flush()/Close() return it. Lines written while no file is
+// open are dropped. Strings must be UTF-8 (the reader rejects anything else). Not thread-safe.
 class JsonlHistoryWriter : public HistorySink {
  public:
   JsonlHistoryWriter() = default;
@@ -80,9 +82,11 @@ struct HistoryExtras {
 // lines before it have reached the sink).
 Status ReadHistory(const std::string& path, HistorySink& sink, HistoryExtras* extras = nullptr);
 
-// The offline check: runs a Checker over `path` with the file's checker_options (else
-// `defaults`), its failover windows, and Finish() with its final bookings (InvalidArgument if
+// The offline check: replays `path` into a Checker built with the file's checker_options if
+// that line precedes the first operation (else `defaults`), declares each failover window at
+// its place among the records, and calls Finish() with the final bookings (InvalidArgument if
 // the file has none: without the final state lost and phantom bookings cannot be decided).
+// Equals the online report when the file was written beside the online checker.
 StatusOr<ConsistencyReport> CheckHistoryFile(const std::string& path,
                                              const CheckerOptions& defaults);
 

@@ -27,8 +27,9 @@ class CheckerTest : public ::testing::Test {
     op.intended = op.invoked = At(invoked_ms);
     op.completed = At(completed_ms);
     op.outcome = outcome;
-    op.code = outcome == Outcome::kOk ? Code::kOk
-                                      : (outcome == Outcome::kFail ? Code::kSlotHeld : Code::kTimeout);
+    op.code = outcome == Outcome::kOk
+                  ? Code::kOk
+                  : (outcome == Outcome::kFail ? Code::kSlotHeld : Code::kTimeout);
     return op;
   }
   OpRecord Select(const std::string& client, const std::string& time, int64_t inv, int64_t comp,
@@ -144,11 +145,11 @@ TEST_F(CheckerTest, SecondAcknowledgedBookingOnASlotIsADoubleBooking) {
 TEST_F(CheckerTest, DoubleBookingsCountOncePerEpisode) {
   const std::vector<OpRecord> ops = {
       Confirm("A", "09:00", "ka", "APT-2026-000001", 0, 100),
-      Confirm("B", "09:00", "kb", "APT-2026-000002", 150, 200),   // episode 1 starts
-      Confirm("C", "09:00", "kc", "APT-2026-000003", 250, 300),   // still episode 1
+      Confirm("B", "09:00", "kb", "APT-2026-000002", 150, 200),  // episode 1 starts
+      Confirm("C", "09:00", "kc", "APT-2026-000003", 250, 300),  // still episode 1
       Cancel("B", "APT-2026-000002", "09:00", 400, 410),
-      Cancel("C", "APT-2026-000003", "09:00", 500, 510),          // episode 1 ends
-      Confirm("D", "09:00", "kd", "APT-2026-000004", 600, 700),   // episode 2
+      Cancel("C", "APT-2026-000003", "09:00", 500, 510),         // episode 1 ends
+      Confirm("D", "09:00", "kd", "APT-2026-000004", 600, 700),  // episode 2
   };
   const std::vector<Booking> final_state = {Final("APT-2026-000001", "A", "09:00", "ka"),
                                             Final("APT-2026-000004", "D", "09:00", "kd")};
@@ -174,8 +175,7 @@ TEST_F(CheckerTest, ConfirmAfterAnInFlightCancelIsNotADoubleBooking) {
       Confirm("B", "09:00", "kb", "APT-2026-000002", 1500, 2000),
       Cancel("A", "APT-2026-000001", "09:00", 1000, 3000),
   };
-  const ConsistencyReport r =
-      Run(ops, {Final("APT-2026-000002", "B", "09:00", "kb")}, 5000);
+  const ConsistencyReport r = Run(ops, {Final("APT-2026-000002", "B", "09:00", "kb")}, 5000);
   EXPECT_EQ(r.double_bookings, 0u);
   EXPECT_EQ(r.lost_bookings, 0u);
 }
@@ -284,6 +284,23 @@ TEST_F(CheckerTest, FailoverWindowAddedAfterFinishStillClassifies) {
   EXPECT_EQ(checker.report().hold_conflicts_outside_failover, 0u);
 }
 
+TEST_F(CheckerTest, ConflictsBeyondTheIntervalCapAreClassifiedWhenTheySettle) {
+  options_.max_conflict_intervals = 0;
+  Checker early(options_);
+  early.AddFailoverWindow(At(4000), At(7000));
+  for (const OpRecord& op : TwoHolders()) early.Record(op);
+  early.Finish({}, At(30000));
+  EXPECT_EQ(early.report().hold_conflicts_outside_failover, 0u);
+  EXPECT_EQ(early.memory().conflict_intervals, 0u);
+
+  Checker late(options_);
+  for (const OpRecord& op : TwoHolders()) late.Record(op);
+  late.Finish({}, At(30000));
+  late.AddFailoverWindow(At(4000), At(7000));  // too late for an interval not kept
+  EXPECT_EQ(late.report().hold_conflicts, 1u);
+  EXPECT_EQ(late.report().hold_conflicts_outside_failover, 1u);
+}
+
 TEST_F(CheckerTest, HoldThatVanishesBeforeItsTtlIsALostHold) {
   const std::vector<OpRecord> ops = {
       Select("A", "09:00", 0, 1000),
@@ -327,10 +344,8 @@ TEST_F(CheckerTest, SlowVisibilityIsMeasuredToTheFirstPollThatShowsTheHold) {
 
 TEST_F(CheckerTest, HoldReleasedBeforeAnyPollShowsItIsUnseen) {
   const std::vector<OpRecord> ops = {
-      Select("A", "09:00", 900, 1000),
-      Poll("B", 2000, 2010, {}),
-      Deselect("A", "09:00", 3000, 3010),
-      Select("C", "09:00", 3500, 3600),
+      Select("A", "09:00", 900, 1000),    Poll("B", 2000, 2010, {}),
+      Deselect("A", "09:00", 3000, 3010), Select("C", "09:00", 3500, 3600),
       Poll("B", 4000, 4010, {"09:00"}),  // C's hold, not A's
   };
   const ConsistencyReport r = Run(ops, {}, 30000);

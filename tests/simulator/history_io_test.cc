@@ -145,7 +145,8 @@ TEST_F(HistoryIoTest, SpecialLinesRoundTrip) {
   CheckerOptions options;
   options.hold_ttl = Millis(120000);
   options.max_op_duration = Millis(2500);
-  Booking active{"APT-2026-000001", "c1", {2, "2026-12-01", "09:00"}, "k-1",
+  options.max_conflict_intervals = 17;
+  Booking active{"APT-2026-000001",      "c1",  {2, "2026-12-01", "09:00"}, "k-1",
                  BookingStatus::kActive, At(12)};
   Booking cancelled{"x\"y", "c2", {3, "2026-12-02", "10:00"}, "", BookingStatus::kCancelled,
                     At(13)};
@@ -165,6 +166,7 @@ TEST_F(HistoryIoTest, SpecialLinesRoundTrip) {
   ASSERT_TRUE(extras.checker_options.has_value());
   EXPECT_EQ(extras.checker_options->hold_ttl, Millis(120000));
   EXPECT_EQ(extras.checker_options->max_op_duration, Millis(2500));
+  EXPECT_EQ(extras.checker_options->max_conflict_intervals, 17u);
   const std::vector<FailoverWindow> windows = {{At(1000), At(2000)}, {At(5000), At(9000)}};
   EXPECT_EQ(extras.failover_windows, windows);
   ASSERT_TRUE(extras.has_final_bookings);
@@ -224,6 +226,7 @@ TEST_F(HistoryIoTest, WriterRefusesASecondOpenAndUnwritablePaths) {
 TEST_F(HistoryIoTest, OfflineCheckEqualsOnlineCheck) {
   CheckerOptions options;
   options.max_op_duration = Millis(2000);
+  options.max_conflict_intervals = 0;  // classification depends on when the window was declared
   Checker online(options);
   JsonlHistoryWriter writer;
   ASSERT_TRUE(writer.Open(path_).ok());
@@ -249,10 +252,11 @@ TEST_F(HistoryIoTest, OfflineCheckEqualsOnlineCheck) {
     c.booking_id = "APT-2026-00000" + std::to_string(i);
     tee.Record(c);
   }
-  tee.Record(Op(20, OpKind::kDeselect, "B", "09:00", 20000, 20010));
+  // Declared mid-run, before the conflict settles (B's belief ends at 20 s).
   const FailoverWindow window{At(4000), At(5500)};
   online.AddFailoverWindow(window.start, window.end);
   writer.WriteFailoverWindow(window);
+  tee.Record(Op(20, OpKind::kDeselect, "B", "09:00", 20000, 20010));
   const std::vector<Booking> final_state = {
       {"APT-2026-000000", "D0", {2, "2026-12-01", "11:00"}, "k0", BookingStatus::kActive, At(9050)},
       {"APT-2026-000001", "D1", {2, "2026-12-01", "11:00"}, "k1", BookingStatus::kActive, At(9150)},
