@@ -158,7 +158,8 @@ void RunPoll(benchmark::State& state, Rig::Kind kind) {
   if (!rig.error.empty()) return state.SkipWithError(rig.error.c_str());
   // A realistic day: a few others' holds and bookings.
   for (int i = 0; i < 4; ++i) {
-    (void)rig.engine->Select("other" + std::to_string(i), 1, rig.date, rig.engine->grid().times()[i]);
+    (void)rig.engine->Select("other" + std::to_string(i), 1, rig.date,
+                             rig.engine->grid().times()[i]);
   }
   (void)rig.engine->Confirm("booker", 1, rig.date, "15:00", "bench-poll-k");
   for (auto _ : state) {

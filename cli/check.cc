@@ -18,7 +18,7 @@ int RunCheck(int argc, char** argv) {
       "\n"
       "options");
   desc.add_options()("help,h", "this text")("history", po::value<std::string>(),
-                                               "the history file (positional)");
+                                            "the history file (positional)");
   po::positional_options_description pos;
   pos.add("history", 1);
   po::variables_map vm;
@@ -31,7 +31,8 @@ int RunCheck(int argc, char** argv) {
     std::cerr << "slotsim check: missing HISTORY.jsonl\n\n" << desc << "\n";
     return kExitBadInput;
   }
-  StatusOr<ConsistencyReport> r = CheckHistoryFile(vm["history"].as<std::string>(), CheckerOptions{});
+  StatusOr<ConsistencyReport> r =
+      CheckHistoryFile(vm["history"].as<std::string>(), CheckerOptions{});
   if (!r.ok()) {
     std::cerr << "slotsim check: " << r.status().message() << "\n";
     return r.status().code() == Code::kNotFound || r.status().code() == Code::kInvalidArgument
@@ -48,8 +49,8 @@ int RunCheck(int argc, char** argv) {
             << "lost_holds          " << r->lost_holds << "\n"
             << "visibility_lag_ms   p50 " << r->visibility_lag_ms.p50 << "  p99 "
             << r->visibility_lag_ms.p99 << "  max " << r->visibility_lag_ms.max << "\n";
-  const bool clean = r->double_bookings == 0 && r->lost_bookings == 0 &&
-                     r->phantom_bookings == 0 && r->hold_conflicts == 0 && r->lost_holds == 0;
+  const bool clean = r->double_bookings == 0 && r->lost_bookings == 0 && r->phantom_bookings == 0 &&
+                     r->hold_conflicts == 0 && r->lost_holds == 0;
   return clean ? kExitOk : kExitThresholds;
 }
 

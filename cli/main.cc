@@ -38,7 +38,8 @@ int main(int argc, char** argv) {
     std::fputs(kUsage, stdout);
     return slotsim::cli::kExitOk;
   }
-  if (command == "version" || command == "--version") return slotsim::cli::RunVersion(argc - 1, argv + 1);
+  if (command == "version" || command == "--version")
+    return slotsim::cli::RunVersion(argc - 1, argv + 1);
   if (command == "run") return slotsim::cli::RunRun(argc - 1, argv + 1);
   if (command == "swarm") return slotsim::cli::RunSwarm(argc - 1, argv + 1);
   if (command == "check") return slotsim::cli::RunCheck(argc - 1, argv + 1);

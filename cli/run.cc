@@ -1,5 +1,7 @@
 // `slotsim run`: one scenario on one target; writes summary.json and timeseries.csv, prints the
 // summary table, exits 99 when a threshold fails.
+#include "simulator/run.h"
+
 #include <cstdio>
 #include <iostream>
 
@@ -9,7 +11,6 @@
 #include "reports/summary.h"
 #include "reports/thresholds.h"
 #include "reports/timeseries_csv.h"
-#include "simulator/run.h"
 
 namespace slotsim::cli {
 namespace {
@@ -46,18 +47,17 @@ void ShowProgress(const Progress& p) {
 
 int RunRun(int argc, char** argv) {
   po::options_description desc(kRunUsage);
-  desc.add_options()
-      ("help,h", "this text")
-      ("scenario", po::value<std::string>(), "the scenario file (positional)")
-      ("target", po::value<std::string>(), "override [target] kind: sim | local | http")
-      ("seed", po::value<uint64_t>(), "override the scenario's seed")
-      ("out", po::value<std::string>(), "output directory (default runs/<scenario>-<UTC time>/)")
-      ("set", po::value<std::vector<std::string>>()->composing(),
-       "override any scenario key, e.g. --set engine.profile=legacy --set duration=2m "
-       "(repeatable; values are TOML)")
-      ("history", po::bool_switch(), "also write history.jsonl (every operation)")
-      ("no-progress", po::bool_switch(), "no live progress line")
-      ("quiet,q", po::bool_switch(), "print only the output path and threshold failures");
+  desc.add_options()("help,h", "this text")("scenario", po::value<std::string>(),
+                                            "the scenario file (positional)")(
+      "target", po::value<std::string>(), "override [target] kind: sim | local | http")(
+      "seed", po::value<uint64_t>(), "override the scenario's seed")(
+      "out", po::value<std::string>(), "output directory (default runs/<scenario>-<UTC time>/)")(
+      "set", po::value<std::vector<std::string>>()->composing(),
+      "override any scenario key, e.g. --set engine.profile=legacy --set duration=2m "
+      "(repeatable; values are TOML)")("history", po::bool_switch(),
+                                       "also write history.jsonl (every operation)")(
+      "no-progress", po::bool_switch(), "no live progress line")(
+      "quiet,q", po::bool_switch(), "print only the output path and threshold failures");
   po::positional_options_description pos;
   pos.add("scenario", 1);
   po::variables_map vm;
@@ -78,8 +78,8 @@ int RunRun(int argc, char** argv) {
     return kExitBadInput;
   }
   SystemClock wall;
-  const std::string out = vm.count("out") ? vm["out"].as<std::string>()
-                                          : DefaultRunDir(scenario->name, wall.Now());
+  const std::string out =
+      vm.count("out") ? vm["out"].as<std::string>() : DefaultRunDir(scenario->name, wall.Now());
   if (Status s = MakeDirs(out); !s.ok()) {
     std::cerr << "slotsim run: " << s.message() << "\n";
     return kExitRuntime;
@@ -107,7 +107,8 @@ int RunRun(int argc, char** argv) {
   }
   SummaryOptions so;
   so.scenario_path = path;
-  so.overrides = vm.count("set") ? vm["set"].as<std::vector<std::string>>() : std::vector<std::string>{};
+  so.overrides =
+      vm.count("set") ? vm["set"].as<std::vector<std::string>>() : std::vector<std::string>{};
   const nlohmann::json summary = SummaryJson(*result, so);
   Status written = WriteSummary(summary, out + "/summary.json");
   if (written.ok()) written = WriteTimeseriesCsv(result->metrics, out + "/timeseries.csv");

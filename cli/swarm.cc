@@ -38,14 +38,13 @@ std::string FailedList(const std::vector<ThresholdResult>& results) {
 
 int RunSwarm(int argc, char** argv) {
   po::options_description desc(kSwarmUsage);
-  desc.add_options()
-      ("help,h", "this text")
-      ("scenario", po::value<std::string>(), "the scenario file (positional)")
-      ("seeds", po::value<uint64_t>()->default_value(10), "how many seeds to run")
-      ("first-seed", po::value<uint64_t>()->default_value(1), "the first seed")
-      ("set", po::value<std::vector<std::string>>()->composing(),
-       "override any scenario key (repeatable), as for `slotsim run`")
-      ("out", po::value<std::string>(), "write each failing seed's summary.json under DIR/seed-N/");
+  desc.add_options()("help,h", "this text")("scenario", po::value<std::string>(),
+                                            "the scenario file (positional)")(
+      "seeds", po::value<uint64_t>()->default_value(10), "how many seeds to run")(
+      "first-seed", po::value<uint64_t>()->default_value(1), "the first seed")(
+      "set", po::value<std::vector<std::string>>()->composing(),
+      "override any scenario key (repeatable), as for `slotsim run`")(
+      "out", po::value<std::string>(), "write each failing seed's summary.json under DIR/seed-N/");
   po::positional_options_description pos;
   pos.add("scenario", 1);
   po::variables_map vm;

@@ -5,17 +5,28 @@ namespace slotsim {
 
 std::string_view CodeName(Code code) {
   switch (code) {
-    case Code::kOk: return "OK";
-    case Code::kSlotHeld: return "SlotHeld";
-    case Code::kSlotBooked: return "SlotBooked";
-    case Code::kSlotTaken: return "SlotTaken";
-    case Code::kNotHolder: return "NotHolder";
-    case Code::kNotFound: return "NotFound";
-    case Code::kUnavailable: return "Unavailable";
-    case Code::kTimeout: return "Timeout";
-    case Code::kInvalidArgument: return "InvalidArgument";
-    case Code::kUnimplemented: return "Unimplemented";
-    case Code::kInternal: return "Internal";
+    case Code::kOk:
+      return "OK";
+    case Code::kSlotHeld:
+      return "SlotHeld";
+    case Code::kSlotBooked:
+      return "SlotBooked";
+    case Code::kSlotTaken:
+      return "SlotTaken";
+    case Code::kNotHolder:
+      return "NotHolder";
+    case Code::kNotFound:
+      return "NotFound";
+    case Code::kUnavailable:
+      return "Unavailable";
+    case Code::kTimeout:
+      return "Timeout";
+    case Code::kInvalidArgument:
+      return "InvalidArgument";
+    case Code::kUnimplemented:
+      return "Unimplemented";
+    case Code::kInternal:
+      return "Internal";
   }
   return "Unknown";
 }

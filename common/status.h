@@ -34,9 +34,15 @@ class Status {
   Status(Code code, std::string message) : code_(code), message_(std::move(message)) {}
 
   static Status Ok() { return Status(); }
-  static Status SlotHeld(std::string m = "slot is held by another client") { return {Code::kSlotHeld, std::move(m)}; }
-  static Status SlotBooked(std::string m = "slot is booked") { return {Code::kSlotBooked, std::move(m)}; }
-  static Status SlotTaken(std::string m = "slot is taken") { return {Code::kSlotTaken, std::move(m)}; }
+  static Status SlotHeld(std::string m = "slot is held by another client") {
+    return {Code::kSlotHeld, std::move(m)};
+  }
+  static Status SlotBooked(std::string m = "slot is booked") {
+    return {Code::kSlotBooked, std::move(m)};
+  }
+  static Status SlotTaken(std::string m = "slot is taken") {
+    return {Code::kSlotTaken, std::move(m)};
+  }
   static Status NotHolder(std::string m) { return {Code::kNotHolder, std::move(m)}; }
   static Status NotFound(std::string m) { return {Code::kNotFound, std::move(m)}; }
   static Status Unavailable(std::string m) { return {Code::kUnavailable, std::move(m)}; }
@@ -65,13 +71,22 @@ template <typename T>
 class StatusOr {
  public:
   StatusOr(Status status) : status_(std::move(status)) { assert(!status_.ok()); }  // NOLINT
-  StatusOr(T value) : value_(std::move(value)) {}                                   // NOLINT
+  StatusOr(T value) : value_(std::move(value)) {}                                  // NOLINT
 
   bool ok() const { return status_.ok(); }
   const Status& status() const { return status_; }
-  const T& value() const& { assert(ok()); return *value_; }
-  T& value() & { assert(ok()); return *value_; }
-  T&& value() && { assert(ok()); return std::move(*value_); }
+  const T& value() const& {
+    assert(ok());
+    return *value_;
+  }
+  T& value() & {
+    assert(ok());
+    return *value_;
+  }
+  T&& value() && {
+    assert(ok());
+    return std::move(*value_);
+  }
   const T& operator*() const& { return value(); }
   T& operator*() & { return value(); }
   const T* operator->() const { return &value(); }
@@ -85,17 +100,16 @@ class StatusOr {
 }  // namespace slotsim
 
 // Returns the status of `expr` from the enclosing function if it is not OK.
-#define SLOTSIM_RETURN_IF_ERROR(expr)          \
-  do {                                         \
-    ::slotsim::Status _st = (expr);            \
-    if (!_st.ok()) return _st;                 \
+#define SLOTSIM_RETURN_IF_ERROR(expr) \
+  do {                                \
+    ::slotsim::Status _st = (expr);   \
+    if (!_st.ok()) return _st;        \
   } while (0)
 
 #define SLOTSIM_CONCAT_INNER(a, b) a##b
 #define SLOTSIM_CONCAT(a, b) SLOTSIM_CONCAT_INNER(a, b)
 // Declares `lhs` from a StatusOr expression, or returns its status.
-#define SLOTSIM_ASSIGN_OR_RETURN(lhs, expr)                        \
-  auto SLOTSIM_CONCAT(_so_, __LINE__) = (expr);                    \
-  if (!SLOTSIM_CONCAT(_so_, __LINE__).ok())                        \
-    return SLOTSIM_CONCAT(_so_, __LINE__).status();                \
+#define SLOTSIM_ASSIGN_OR_RETURN(lhs, expr)                                                 \
+  auto SLOTSIM_CONCAT(_so_, __LINE__) = (expr);                                             \
+  if (!SLOTSIM_CONCAT(_so_, __LINE__).ok()) return SLOTSIM_CONCAT(_so_, __LINE__).status(); \
   lhs = std::move(SLOTSIM_CONCAT(_so_, __LINE__)).value()

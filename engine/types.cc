@@ -9,18 +9,24 @@ namespace slotsim {
 
 std::string_view StorageModeName(StorageMode mode) {
   switch (mode) {
-    case StorageMode::kMemory: return "memory";
-    case StorageMode::kRedis: return "redis";
-    case StorageMode::kMySql: return "mysql";
+    case StorageMode::kMemory:
+      return "memory";
+    case StorageMode::kRedis:
+      return "redis";
+    case StorageMode::kMySql:
+      return "mysql";
   }
   return "unknown";
 }
 
 std::string_view HoldStatusName(HoldStatus s) {
   switch (s) {
-    case HoldStatus::kHeld: return "held";
-    case HoldStatus::kLost: return "lost";
-    case HoldStatus::kTaken: return "taken";
+    case HoldStatus::kHeld:
+      return "held";
+    case HoldStatus::kLost:
+      return "lost";
+    case HoldStatus::kTaken:
+      return "taken";
   }
   return "unknown";
 }

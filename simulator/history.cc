@@ -18,9 +18,12 @@ std::optional<OpKind> OpKindFromName(std::string_view name) {
 
 std::string_view OutcomeName(Outcome o) {
   switch (o) {
-    case Outcome::kOk: return "ok";
-    case Outcome::kFail: return "fail";
-    case Outcome::kUnknown: return "unknown";
+    case Outcome::kOk:
+      return "ok";
+    case Outcome::kFail:
+      return "fail";
+    case Outcome::kUnknown:
+      return "unknown";
   }
   return "unknown";
 }

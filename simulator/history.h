@@ -36,15 +36,15 @@ struct OpRecord {
   SlotRef slot;
   std::string booking_id;       // confirm (result), reschedule, cancel
   std::string idempotency_key;  // confirm
-  Timestamp intended;   // when the client meant to send it (coordinated-omission start)
-  Timestamp invoked;    // when it was actually sent
-  Timestamp completed;  // when the answer arrived
+  Timestamp intended;           // when the client meant to send it (coordinated-omission start)
+  Timestamp invoked;            // when it was actually sent
+  Timestamp completed;          // when the answer arrived
   Outcome outcome = Outcome::kOk;
   Code code = Code::kOk;  // the answer's code (kOk on success)
   StorageMode served_by = StorageMode::kMemory;
   // select ok / poll with own kHeld: the hold's expiry as the server stated it.
   std::optional<Timestamp> hold_expires;
-  std::optional<HoldStatus> own;     // poll with selected_time
+  std::optional<HoldStatus> own;         // poll with selected_time
   std::vector<std::string> others_held;  // poll/availability: times held by other clients
   std::vector<std::string> booked;       // poll/availability: booked times
 };

@@ -17,15 +17,15 @@ namespace slotsim {
 // Resources and throughput of the harness itself (summary.json "run").
 struct RunInfo {
   double wall_s = 0;
-  uint64_t events = 0;        // simulated client events (operations sent and answered)
-  double events_per_s = 0;    // per wall second
+  uint64_t events = 0;      // simulated client events (operations sent and answered)
+  double events_per_s = 0;  // per wall second
   double peak_rss_mb = 0;
   double bytes_per_client = 0;  // peak RSS over peak live clients
 };
 
 struct RunResult {
   Scenario scenario;
-  std::string target;       // "sim" | "local" | "http"
+  std::string target;  // "sim" | "local" | "http"
   std::string git_commit;
   RunMetrics metrics;
   ConsistencyReport consistency;
@@ -35,7 +35,7 @@ struct RunResult {
 
 // A live view for the progress line.
 struct Progress {
-  Micros elapsed{0};   // of the scenario's (virtual or wall) time
+  Micros elapsed{0};  // of the scenario's (virtual or wall) time
   Micros duration{0};
   uint64_t live_clients = 0;
   double ops_per_s = 0;  // over the last progress interval, scenario time

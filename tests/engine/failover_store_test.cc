@@ -18,7 +18,8 @@ constexpr const char* kDate = "2026-12-02";
 class FailoverStoreTest : public ::testing::Test {
  protected:
   void Start(Policy policy) {
-    failover_ = std::make_unique<FailoverStore>(redis_, mysql_, clock_, FailoverOptionsFrom(policy));
+    failover_ =
+        std::make_unique<FailoverStore>(redis_, mysql_, clock_, FailoverOptionsFrom(policy));
     ASSERT_TRUE(failover_->Start().ok());
     StatusOr<SlotEngine> e = SlotEngine::Create(*failover_, clock_, EngineOptions{{}, policy});
     ASSERT_TRUE(e.ok());
@@ -75,7 +76,7 @@ TEST_F(FailoverStoreTest, SwitchesBackOnlyAfterConsecutiveGoodProbes) {
   redis_.set_down(false);
   clock_.AdvanceBy(Micros(400'000));  // two good probes
   EXPECT_TRUE(failover_->breaker_open());
-  redis_.set_down(true);              // a bad probe resets the count
+  redis_.set_down(true);  // a bad probe resets the count
   clock_.AdvanceBy(Micros(200'000));
   redis_.set_down(false);
   clock_.AdvanceBy(Micros(400'000));

@@ -36,7 +36,8 @@ class RedisFailoverTest : public ::testing::Test {
     ro.url = redis_process_->url();
     ro.deadline = policy.redis_deadline;
     redis_ = std::make_unique<RedisStore>(ro);
-    failover_ = std::make_unique<FailoverStore>(*redis_, *mysql_, clock_, FailoverOptionsFrom(policy));
+    failover_ =
+        std::make_unique<FailoverStore>(*redis_, *mysql_, clock_, FailoverOptionsFrom(policy));
     ASSERT_TRUE(failover_->Start().ok());
     StatusOr<SlotEngine> e = SlotEngine::Create(*failover_, clock_, EngineOptions{{}, policy});
     ASSERT_TRUE(e.ok());

@@ -125,9 +125,9 @@ TEST_P(SlotEngineTest, PollShowsHoldsBookingsAndStorageMode) {
   EXPECT_EQ(r->booked, Times{"09:00"});
   EXPECT_FALSE(r->own.has_value());
   const bool redis = GetParam() == Backend::kRedis || GetParam() == Backend::kFailoverMemory;
-  EXPECT_EQ(r->storage_mode, redis ? StorageMode::kRedis
-                                   : GetParam() == Backend::kMySql ? StorageMode::kMySql
-                                                                    : StorageMode::kMemory);
+  EXPECT_EQ(r->storage_mode, redis                           ? StorageMode::kRedis
+                             : GetParam() == Backend::kMySql ? StorageMode::kMySql
+                                                             : StorageMode::kMemory);
   EXPECT_EQ(r->redis_status, redis ? "available" : "unavailable");
   EXPECT_EQ(r->cache_info.redis_enabled, redis);
 }
@@ -201,15 +201,13 @@ TEST_P(SlotEngineTest, ConfirmBooksTheSlotAndReleasesTheHold) {
 
 TEST_P(SlotEngineTest, ConfirmOfSlotHeldByAnotherReturnsSlotHeld) {
   ASSERT_TRUE(engine().Select("alice", kEmp, kDate, "10:00").ok());
-  EXPECT_EQ(engine().Confirm("bob", kEmp, kDate, "10:00", "k-b").status().code(),
-            Code::kSlotHeld);
+  EXPECT_EQ(engine().Confirm("bob", kEmp, kDate, "10:00", "k-b").status().code(), Code::kSlotHeld);
   EXPECT_EQ(OthersHeld("carol"), Times{"10:00"});
 }
 
 TEST_P(SlotEngineTest, ConfirmOfBookedSlotReturnsSlotTaken) {
   ASSERT_TRUE(engine().Confirm("alice", kEmp, kDate, "10:00", "k-a").ok());
-  EXPECT_EQ(engine().Confirm("bob", kEmp, kDate, "10:00", "k-b").status().code(),
-            Code::kSlotTaken);
+  EXPECT_EQ(engine().Confirm("bob", kEmp, kDate, "10:00", "k-b").status().code(), Code::kSlotTaken);
 }
 
 TEST_P(SlotEngineTest, ConfirmRetriedWithSameKeyReturnsSameBooking) {
@@ -316,8 +314,8 @@ const BadInput kBadInputs[] = {
     {"empty client", "", kEmp, kDate, "10:00", "client_id"},
     {"client with a space", "ali ce", kEmp, kDate, "10:00", "client_id"},
     {"client with a separator", "ali|ce", kEmp, kDate, "10:00", "client_id"},
-    {"client of 65 chars", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", kEmp,
-     kDate, "10:00", "client_id"},
+    {"client of 65 chars", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+     kEmp, kDate, "10:00", "client_id"},
 };
 
 TEST_P(SlotEngineTest, BadInputIsRejectedNamingTheFieldAndWritesNothing) {

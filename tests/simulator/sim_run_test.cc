@@ -60,8 +60,8 @@ TEST_F(SimRunTest, ReferenceProfileKeepsFlashSaleConsistent) {
   ASSERT_FALSE(s.is_null());
   EXPECT_GT(s["ops"]["confirm"]["count"].get<uint64_t>(), 10u);
   EXPECT_GT(s["ops"]["select"]["codes"].value("SlotHeld", 0), 0) << "no race happened";
-  for (const char* k : {"double_bookings", "lost_bookings", "phantom_bookings", "hold_conflicts",
-                        "lost_holds"}) {
+  for (const char* k :
+       {"double_bookings", "lost_bookings", "phantom_bookings", "hold_conflicts", "lost_holds"}) {
     EXPECT_EQ(Consistency(s, k), 0u) << k;
   }
 }
@@ -94,7 +94,8 @@ TEST_F(SimRunTest, CheckerFindsLegacyConflictsOnRedisOutage) {
 }
 
 TEST_F(SimRunTest, EveryShippedScenarioPassesItsThresholds) {
-  for (const auto& entry : std::filesystem::directory_iterator(std::string(SLOTSIM_SOURCE_DIR) + "/scenarios")) {
+  for (const auto& entry :
+       std::filesystem::directory_iterator(std::string(SLOTSIM_SOURCE_DIR) + "/scenarios")) {
     const std::string name = entry.path().stem().string();
     if (name == "million") continue;  // a performance run (docs/performance.md), minutes long
     SCOPED_TRACE(name);
@@ -108,8 +109,8 @@ TEST_F(SimRunTest, EveryShippedScenarioPassesItsThresholds) {
 }
 
 TEST_F(SimRunTest, MillionScenarioLoadsAndRunsScaledDown) {
-  nlohmann::json s = Run("million", {"load.stages=[{for=\"10s\",to=2000},{for=\"50s\",to=2000}]",
-                                     "duration=1m"});
+  nlohmann::json s =
+      Run("million", {"load.stages=[{for=\"10s\",to=2000},{for=\"50s\",to=2000}]", "duration=1m"});
   ASSERT_FALSE(s.is_null());
   EXPECT_EQ(s["clients"]["peak"].get<uint64_t>(), 2000u);
   EXPECT_EQ(Consistency(s, "double_bookings"), 0u);

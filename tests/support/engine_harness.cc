@@ -55,8 +55,8 @@ bool EngineHarness::Build(Backend backend, Policy policy, std::string& why) {
         why = "Redis: " + s.ToString();
         return false;
       }
-      failover_ = std::make_unique<FailoverStore>(*redis_, *mysql_, clock_,
-                                                  FailoverOptionsFrom(policy));
+      failover_ =
+          std::make_unique<FailoverStore>(*redis_, *mysql_, clock_, FailoverOptionsFrom(policy));
       top_ = failover_.get();
       break;
     }

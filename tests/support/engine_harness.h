@@ -7,11 +7,11 @@
 // `now` the engine passes, so the same test holds on all four.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <memory>
 #include <optional>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "common/clock.h"
 #include "engine/failover_store.h"
@@ -27,10 +27,14 @@ enum class Backend { kMemory, kMySql, kRedis, kFailoverMemory };
 
 inline std::string BackendName(const ::testing::TestParamInfo<Backend>& info) {
   switch (info.param) {
-    case Backend::kMemory: return "memory";
-    case Backend::kMySql: return "mysql";
-    case Backend::kRedis: return "redis";
-    case Backend::kFailoverMemory: return "failover_memory";
+    case Backend::kMemory:
+      return "memory";
+    case Backend::kMySql:
+      return "mysql";
+    case Backend::kRedis:
+      return "redis";
+    case Backend::kFailoverMemory:
+      return "failover_memory";
   }
   return "unknown";
 }

@@ -64,18 +64,18 @@ class RedisProcess {
 }  // namespace slotsim::testing
 
 // In a TEST body or fixture SetUp: declares `var` as the shared Redis URL, or skips / fails.
-#define SLOTSIM_NEED_REDIS(var)                                                   \
-  auto var##_opt = ::slotsim::testing::SharedRedisUrl();                          \
-  if (!var##_opt) {                                                               \
+#define SLOTSIM_NEED_REDIS(var)                                                     \
+  auto var##_opt = ::slotsim::testing::SharedRedisUrl();                            \
+  if (!var##_opt) {                                                                 \
     if (::slotsim::testing::ServersRequired()) FAIL() << "SLOTSIM_REDIS_URL unset"; \
-    GTEST_SKIP() << "SLOTSIM_REDIS_URL unset";                                    \
-  }                                                                               \
+    GTEST_SKIP() << "SLOTSIM_REDIS_URL unset";                                      \
+  }                                                                                 \
   const ::slotsim::RedisUrl var = *var##_opt
 
-#define SLOTSIM_NEED_MYSQL(var)                                                   \
-  auto var##_opt = ::slotsim::testing::SharedMySqlUrl();                          \
-  if (!var##_opt) {                                                               \
+#define SLOTSIM_NEED_MYSQL(var)                                                     \
+  auto var##_opt = ::slotsim::testing::SharedMySqlUrl();                            \
+  if (!var##_opt) {                                                                 \
     if (::slotsim::testing::ServersRequired()) FAIL() << "SLOTSIM_MYSQL_URL unset"; \
-    GTEST_SKIP() << "SLOTSIM_MYSQL_URL unset";                                    \
-  }                                                                               \
+    GTEST_SKIP() << "SLOTSIM_MYSQL_URL unset";                                      \
+  }                                                                                 \
   const ::slotsim::MySqlUrl var = *var##_opt
