@@ -17,5 +17,7 @@ int RunRun(int argc, char** argv);
 int RunSwarm(int argc, char** argv);
 // `slotsim check HISTORY.jsonl`
 int RunCheck(int argc, char** argv);
+// `slotsim proxy --upstream HOST:PORT ...`: a TCP fault proxy (docs/proxy.md).
+int RunProxy(int argc, char** argv);
 
 }  // namespace slotsim::cli

@@ -18,6 +18,7 @@ constexpr const char* kUsage =
     "  run        run a scenario (scenarios/*.toml) and report; see `slotsim run --help`\n"
     "  swarm      run a scenario under many seeds on the sim target; print failing seeds\n"
     "  check      recompute the consistency figures from a history.jsonl\n"
+    "  proxy      a TCP fault proxy (latency, blackhole, reset, down, bandwidth) before a server\n"
     "  version    print the version and git commit\n"
     "\n"
     "options:\n"
@@ -43,6 +44,7 @@ int main(int argc, char** argv) {
   if (command == "run") return slotsim::cli::RunRun(argc - 1, argv + 1);
   if (command == "swarm") return slotsim::cli::RunSwarm(argc - 1, argv + 1);
   if (command == "check") return slotsim::cli::RunCheck(argc - 1, argv + 1);
+  if (command == "proxy") return slotsim::cli::RunProxy(argc - 1, argv + 1);
   std::fprintf(stderr, "slotsim: unknown command \"%s\"\n\n%s", command.c_str(), kUsage);
   return slotsim::cli::kExitBadInput;
 }

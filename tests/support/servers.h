@@ -16,6 +16,10 @@
 #include "common/status.h"
 #include "common/url.h"
 
+namespace slotsim {
+class ManagedRedis;
+}  // namespace slotsim
+
 namespace slotsim::testing {
 
 // The shared servers' URLs, or nullopt when the variable is unset. A set but malformed URL
@@ -34,16 +38,19 @@ std::string UniquePrefix(std::string_view tag);
 int FreeLoopbackPort();
 
 // A redis-server child process: `redis-server --port P --bind 127.0.0.1 --save '' --appendonly no`
-// in its own temp dir. The destructor SIGKILLs it (SIGCONT first if stopped) and removes the dir.
+// in its own temp dir; a thin wrapper over slotsim::ManagedRedis (simulator/managed_servers.h),
+// which owns the launching, faults and teardown. The destructor SIGKILLs it (SIGCONT first if
+// stopped) and removes the dir. Start it from the test's main thread (PR_SET_PDEATHSIG).
 class RedisProcess {
  public:
-  // Starts one and waits (up to 5 s) until it answers PING.
+  // Starts one and waits (up to 5 s) until it answers PING. NotFound when redis-server is
+  // not installed.
   static StatusOr<std::unique_ptr<RedisProcess>> Start();
   ~RedisProcess();
 
-  int port() const { return port_; }
+  int port() const;
   RedisUrl url() const;
-  pid_t pid() const { return pid_; }
+  pid_t pid() const;  // -1 after Kill()
 
   void Kill();      // SIGKILL and reap; data is gone
   void Stop();      // SIGSTOP: the kernel still accepts connections, nothing answers
@@ -52,13 +59,9 @@ class RedisProcess {
   Status Restart();
 
  private:
-  RedisProcess() = default;
-  Status Launch();
+  explicit RedisProcess(std::unique_ptr<ManagedRedis> redis);
 
-  int port_ = 0;
-  pid_t pid_ = -1;
-  bool stopped_ = false;
-  std::string dir_;
+  std::unique_ptr<ManagedRedis> redis_;
 };
 
 }  // namespace slotsim::testing
