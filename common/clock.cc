@@ -1,6 +1,7 @@
 // SystemClock's timer thread and SimClock's event queue.
 #include "common/clock.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
@@ -62,24 +63,46 @@ void SystemClock::TimerLoop() {
   }
 }
 
-SimClock::SimClock(Timestamp start) : now_(start) {}
+SimClock::SimClock(Timestamp start) : now_(start), origin_(start), ring_(kBuckets) {}
 
 Timestamp SimClock::DefaultStart() {
   using namespace std::chrono;
   return time_point_cast<Micros>(sys_days(year{2026} / December / 1));
 }
 
+uint64_t SimClock::BucketOf(Timestamp at) const {
+  return static_cast<uint64_t>((at - origin_).count()) >> kBucketShift;
+}
+
+void SimClock::Push(const Event& ev) {
+  ++queued_;
+  const uint64_t bucket = BucketOf(ev.at);
+  if (bucket <= cursor_) {
+    late_.push_back(ev);
+    std::push_heap(late_.begin(), late_.end(), std::greater<Event>());
+  } else if (bucket < cursor_ + kBuckets) {
+    ring_[bucket % kBuckets].push_back(ev);
+    ++in_ring_;
+  } else {
+    far_.push_back(ev);
+    std::push_heap(far_.begin(), far_.end(), std::greater<Event>());
+  }
+}
+
 Clock::TimerId SimClock::ScheduleAt(Timestamp at, std::function<void()> fn) {
-  if (at < now_) at = now_;
-  TimerId id = next_id_++;
-  queue_.push(Event{at, id});
+  const TimerId id = next_id_++;
   callbacks_.emplace(id, std::move(fn));
+  Push(Event{std::max(at, now_), id, nullptr, 0});
   return id;
+}
+
+void SimClock::ScheduleCall(Timestamp at, Handler& handler, uint64_t arg) {
+  Push(Event{std::max(at, now_), next_id_++, &handler, arg});
 }
 
 bool SimClock::Cancel(TimerId id) {
   if (callbacks_.erase(id) == 0) return false;
-  cancelled_.insert(id);
+  ++cancelled_;
   return true;
 }
 
@@ -88,33 +111,82 @@ void SimClock::SleepFor(Micros) {
   std::abort();
 }
 
+void SimClock::Clear() {
+  std::vector<Event>().swap(current_);
+  next_ = 0;
+  MinHeap().swap(late_);
+  MinHeap().swap(far_);
+  for (std::vector<Event>& bucket : ring_) std::vector<Event>().swap(bucket);
+  std::unordered_map<TimerId, std::function<void()>>().swap(callbacks_);
+  queued_ = cancelled_ = in_ring_ = 0;
+}
+
+bool SimClock::Refill() {
+  while (next_ == current_.size() && late_.empty()) {
+    if (in_ring_ == 0 && far_.empty()) return false;
+    // An empty ring has nothing to step through: jump straight to the far events.
+    cursor_ = in_ring_ == 0 ? BucketOf(far_.front().at) : cursor_ + 1;
+    current_.clear();
+    next_ = 0;
+    std::vector<Event>& bucket = ring_[cursor_ % kBuckets];
+    in_ring_ -= bucket.size();
+    current_.swap(bucket);  // the spent vector's capacity serves that ring slot next time round
+    while (!far_.empty() && BucketOf(far_.front().at) <= cursor_) {
+      std::pop_heap(far_.begin(), far_.end(), std::greater<Event>());
+      current_.push_back(far_.back());
+      far_.pop_back();
+    }
+    std::sort(current_.begin(), current_.end(),
+              [](const Event& a, const Event& b) { return b > a; });
+  }
+  return true;
+}
+
+SimClock::Event SimClock::PopNext() {
+  --queued_;
+  const bool from_late =
+      next_ == current_.size() || (!late_.empty() && current_[next_] > late_.front());
+  if (!from_late) return current_[next_++];
+  std::pop_heap(late_.begin(), late_.end(), std::greater<Event>());
+  const Event ev = late_.back();
+  late_.pop_back();
+  return ev;
+}
+
+const SimClock::Event* SimClock::Peek() {
+  while (Refill()) {
+    const bool from_late =
+        next_ == current_.size() || (!late_.empty() && current_[next_] > late_.front());
+    const Event& top = from_late ? late_.front() : current_[next_];
+    if (top.handler != nullptr || callbacks_.count(top.seq) > 0) return &top;
+    PopNext();  // cancelled
+    --cancelled_;
+  }
+  return nullptr;
+}
+
 bool SimClock::RunNext() {
-  while (!queue_.empty()) {
-    Event ev = queue_.top();
-    queue_.pop();
-    if (cancelled_.erase(ev.id) > 0) continue;
-    auto it = callbacks_.find(ev.id);
-    std::function<void()> fn = std::move(it->second);
-    callbacks_.erase(it);
-    now_ = ev.at;
-    ++events_run_;
-    fn();
+  if (Peek() == nullptr) return false;
+  const Event ev = PopNext();
+  if (next_ + kPrefetchAhead < current_.size()) {
+    const Event& soon = current_[next_ + kPrefetchAhead];
+    if (soon.handler != nullptr) soon.handler->Prefetch(soon.arg);
+  }
+  now_ = ev.at;
+  ++events_run_;
+  if (ev.handler != nullptr) {
+    ev.handler->OnTimer(ev.arg);
     return true;
   }
-  return false;
+  auto it = callbacks_.find(ev.seq);
+  std::function<void()> fn = std::move(it->second);
+  callbacks_.erase(it);
+  fn();
+  return true;
 }
 
 void SimClock::RunUntil(Timestamp t) {
-  while (!queue_.empty()) {
-    const Event& top = queue_.top();
-    if (top.at > t) break;
-    if (cancelled_.count(top.id) > 0) {
-      cancelled_.erase(top.id);
-      queue_.pop();
-      continue;
-    }
-    RunNext();
-  }
+  for (const Event* next = Peek(); next != nullptr && next->at <= t; next = Peek()) RunNext();
   if (t > now_) now_ = t;
 }
 

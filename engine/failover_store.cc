@@ -10,7 +10,9 @@ namespace {
 
 const Status& StatusOf(const Status& s) { return s; }
 template <typename T>
-const Status& StatusOf(const StatusOr<T>& s) { return s.status(); }
+const Status& StatusOf(const StatusOr<T>& s) {
+  return s.status();
+}
 
 }  // namespace
 
@@ -24,8 +26,7 @@ FailoverOptions FailoverOptionsFrom(const Policy& p) {
   return o;
 }
 
-FailoverStore::FailoverStore(Store& primary, Store& fallback, Clock& clock,
-                             FailoverOptions options)
+FailoverStore::FailoverStore(Store& primary, Store& fallback, Clock& clock, FailoverOptions options)
     : primary_(primary), fallback_(fallback), clock_(clock), options_(options) {
   mode_since_ = clock_.Now();
 }
@@ -65,12 +66,13 @@ T FailoverStore::Route(const char* op, P&& on_primary, F&& on_fallback) {
     cache_stale_ = false;
   }
   const bool try_primary = options_.breaker ? mode_ == StorageMode::kRedis : !cache_stale_;
-  std::string cause = "primary stale cache";
+  // Causes are built only when a mode changes: this runs on every request.
+  std::string cause;
   if (try_primary) {
     bool failed = false;
     T r = on_primary(failed);
     if (!failed) {
-      if (!options_.breaker) NoteServed(StorageMode::kRedis, std::string(op) + ": primary ok");
+      if (!options_.breaker) NoteServed(StorageMode::kRedis, op, "primary ok");
       return r;
     }
     cause = std::string(op) + ": " + StatusOf(r).ToString();
@@ -79,6 +81,8 @@ T FailoverStore::Route(const char* op, P&& on_primary, F&& on_fallback) {
     } else {
       cache_stale_ = true;
     }
+  } else {
+    cause = "primary stale cache";
   }
   if (!options_.breaker) NoteServed(StorageMode::kMySql, cause);
   return on_fallback();
@@ -114,12 +118,11 @@ StatusOr<DayState> FailoverStore::Poll(const PollRequest& req) {
 }
 
 StatusOr<std::optional<Hold>> FailoverStore::GetHold(const SlotRef& slot, Timestamp now) {
-  return RouteSimple<StatusOr<std::optional<Hold>>>(
-      "get_hold", [&](Store& s) { return s.GetHold(slot, now); });
+  return RouteSimple<StatusOr<std::optional<Hold>>>("get_hold",
+                                                    [&](Store& s) { return s.GetHold(slot, now); });
 }
 
-StatusOr<Booking> FailoverStore::ConfirmOnPrimary(const ConfirmRequest& req,
-                                                  bool& primary_failed) {
+StatusOr<Booking> FailoverStore::ConfirmOnPrimary(const ConfirmRequest& req, bool& primary_failed) {
   if (req.check_holds) {
     StatusOr<std::optional<Hold>> hold = primary_.GetHold(req.slot, req.now);
     if (!hold.ok()) {
@@ -202,13 +205,12 @@ Status FailoverStore::Ping() {
 }
 
 StatusOr<std::vector<Hold>> FailoverStore::LiveHolds(Timestamp now) {
-  return RouteSimple<StatusOr<std::vector<Hold>>>(
-      "live_holds", [&](Store& s) { return s.LiveHolds(now); });
+  return RouteSimple<StatusOr<std::vector<Hold>>>("live_holds",
+                                                  [&](Store& s) { return s.LiveHolds(now); });
 }
 
 Status FailoverStore::ImportHolds(const std::vector<Hold>& holds, Timestamp now) {
-  return RouteSimple<Status>("import_holds",
-                             [&](Store& s) { return s.ImportHolds(holds, now); });
+  return RouteSimple<Status>("import_holds", [&](Store& s) { return s.ImportHolds(holds, now); });
 }
 
 Status FailoverStore::ClearHolds() {
@@ -251,6 +253,11 @@ void FailoverStore::OpenBreaker(const std::string& cause) {
 void FailoverStore::NoteServed(StorageMode served, const std::string& cause) {
   StorageMode previous = mode_.exchange(served);
   if (previous != served) RecordSwitch(previous, served, cause, 0);
+}
+
+void FailoverStore::NoteServed(StorageMode served, const char* op, const char* detail) {
+  StorageMode previous = mode_.exchange(served);
+  if (previous != served) RecordSwitch(previous, served, std::string(op) + ": " + detail, 0);
 }
 
 void FailoverStore::RecordSwitch(StorageMode from, StorageMode to, std::string cause,

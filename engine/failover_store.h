@@ -100,6 +100,8 @@ class FailoverStore final : public Store {
   template <typename T, typename F>
   T RouteSimple(const char* op, F&& call);
   void NoteServed(StorageMode served, const std::string& cause);
+  // The same, with the cause "<op>: <detail>" built only if the mode changes.
+  void NoteServed(StorageMode served, const char* op, const char* detail);
   void OpenBreaker(const std::string& cause);
   // A primary failure seen after the fallback already committed (a cache write).
   void OpenBreakerOrMarkStale(const std::string& cause);
@@ -118,7 +120,7 @@ class FailoverStore final : public Store {
   Clock& clock_;
   const FailoverOptions options_;
 
-  mutable std::shared_mutex route_mu_;   // shared by calls, exclusive for the switch back
+  mutable std::shared_mutex route_mu_;  // shared by calls, exclusive for the switch back
   std::atomic<StorageMode> mode_{StorageMode::kRedis};
   std::atomic<bool> cache_stale_{false};  // legacy: primary failed since the last rebuild
 

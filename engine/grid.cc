@@ -9,9 +9,16 @@
 namespace slotsim {
 namespace {
 
+// The documented patterns are ASCII ([A-Za-z0-9...]). Spelled out rather than std::isalnum,
+// which is a library call per character (every request validates its ids) and depends on the
+// C locale; slotsim never changes it, so both accept exactly the same characters.
+bool IsAsciiAlnum(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
 bool AllOf(std::string_view s, std::string_view extra) {
   return std::all_of(s.begin(), s.end(), [&](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || extra.find(c) != std::string_view::npos;
+    return IsAsciiAlnum(c) || extra.find(c) != std::string_view::npos;
   });
 }
 

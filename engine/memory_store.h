@@ -4,11 +4,14 @@
 // Thread-safe (one mutex); the single-threaded simulator pays an uncontended lock.
 #pragma once
 
-#include <map>
+#include <array>
+#include <cstdint>
+#include <deque>
+#include <memory>
 #include <mutex>
-#include <set>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "engine/store.h"
 
@@ -40,31 +43,113 @@ class MemoryStore final : public Store {
   // Drops all state, as a Redis restarted without its data would (the sim's restart fault).
   void Wipe();
 
- private:
-  struct HoldEntry {
-    std::string client_id;
-    Timestamp expires_at;
-  };
-  // One (employee, date): holds and booked times by "HH:MM".
-  struct Day {
-    std::map<std::string, HoldEntry> holds;
-    std::map<std::string, std::string> booked;  // time -> booking id (own or cached)
-  };
-  using DayKey = std::pair<int, std::string>;
+  // A hint that a call on (employee_id, date) comes soon. Each call advances a short pipeline
+  // by one step: it prefetches this day's index slot, the day found for the previous hint, and
+  // the holds and booked times of the one before, so a caller that hints a few calls ahead
+  // finds the day in cache. Changes nothing observable.
+  void PrefetchDay(int employee_id, const std::string& date);
 
-  Day& DayOf(const SlotRef& slot) { return days_[{slot.employee_id, slot.date}]; }
-  // Drops expired holds of `day` and, when given, the client's hold on another time.
+ private:
+  // Layout. A million-client sim keeps ~10^6 days, ~10^6 holds and ~10^5 bookings here and
+  // every call touches a random day, so: a day is found by one probe of a flat open-addressing
+  // index; its holds and booked times are small vectors sorted by time (a cache line or two,
+  // not a tree); dates and times, of which a store sees a few dozen, are interned to 4-byte
+  // ids; bookings are compact records numbered by their sequence, which their id carries.
+  using NameId = uint32_t;  // an interned date or time
+  static constexpr NameId kNoName = ~NameId{0};
+
+  struct HoldEntry {
+    NameId time;
+    Timestamp expires_at;
+    std::string client_id;
+  };
+  struct BookedEntry {
+    NameId time;
+    std::string booking_id;  // own or cached
+  };
+  // One (employee, date): its holds and booked times, each sorted by time (as strings).
+  struct Day {
+    int employee_id = 0;
+    NameId date = 0;
+    std::vector<HoldEntry> holds;
+    std::vector<BookedEntry> booked;
+  };
+  // A booking this store committed; its id is StrongBookingId(year, seq).
+  struct Record {
+    std::string client_id;
+    std::string idempotency_key;
+    Timestamp created_at;
+    int employee_id = 0;
+    NameId date = 0;
+    NameId time = 0;
+    int16_t year = 0;
+    BookingStatus status = BookingStatus::kActive;
+  };
+
+  NameId Intern(const std::string& name) { return NameIdOf(name, true); }
+  NameId FindName(const std::string& name) { return NameIdOf(name, false); }  // or kNoName
+  // Every call looks up a date and often a time, so names of up to 16 bytes go through a small
+  // direct-mapped cache that compares them as two words, before the hash map.
+  NameId NameIdOf(const std::string& name, bool add);
+  struct CachedName {
+    uint64_t head = 0, tail = 0;  // the name's bytes 0-7 and 8-15, zero-padded
+    uint32_t size = 0;
+    NameId id = kNoName;
+  };
+  // The entry for `time` in a day's holds or booked vector, or end().
+  template <typename Entries>
+  auto FindTime(Entries& entries, const std::string& time) const;
+  // Inserts `entry` in time order, or replaces the entry with the same time.
+  template <typename Entries, typename Entry>
+  void PutTime(Entries& entries, Entry entry);
+  template <typename Entries>
+  void EraseTime(Entries& entries, const std::string& time);
+
+  // Days live in fixed chunks: references stay valid as days are added (until Wipe()), and a
+  // day's address is found from a small chunk table, so prefetching it never stalls.
+  static constexpr size_t kDayChunk = 4096;
+  Day& DayAt(size_t i) { return day_chunks_[i / kDayChunk][i % kDayChunk]; }
+  // The day, created empty on first use.
+  Day& DayOf(int employee_id, const std::string& date);
+  Day& DayOf(const SlotRef& slot) { return DayOf(slot.employee_id, slot.date); }
+  void GrowIndex();
+  // Drops expired holds of `day`.
   static void Prune(Day& day, Timestamp now);
-  static void ReleaseOtherHold(Day& day, const std::string& client, const std::string& keep_time);
-  StatusOr<Hold> SelectLocked(const SelectRequest& req);
-  Booking* FindBooking(const std::string& id);
+  // Drops the client's holds on `day` other than the one on `keep_time`.
+  static void ReleaseOtherHold(Day& day, const std::string& client, NameId keep_time);
+  // Select's rule on a pruned day: holds `time` for `client_id` until now + ttl (releasing the
+  // client's other hold of the day) and returns that expiry, or SlotBooked / SlotHeld.
+  StatusOr<Timestamp> HoldIn(Day& day, const std::string& client_id, const std::string& time,
+                             Timestamp now, Millis ttl, bool conflict_check);
+
+  // The record of a booking id this store made, or null; `seq` receives its sequence number.
+  Record* FindBooking(const std::string& id, int64_t* seq = nullptr);
+  Booking BookingOf(const Record& r, int64_t seq) const;
+  SlotRef SlotOf(const Record& r) const;
 
   const StorageMode mode_;
   std::mutex mu_;
-  std::map<DayKey, Day> days_;
-  std::map<std::string, Booking> bookings_;                 // by id
-  std::unordered_map<std::string, std::string> by_idem_key_;  // idempotency key -> id
+  std::vector<std::string> names_;  // by NameId
+  std::unordered_map<std::string, NameId> name_ids_;
+  std::array<CachedName, 256> name_cache_{};
+  std::vector<std::unique_ptr<Day[]>> day_chunks_;  // days in creation order
+  size_t day_count_ = 0;
+  // Open addressing, linear probing, a power of two long: (day index + 1) << 32 | hash bits
+  // (to skip most foreign days without touching them); 0 = empty. At most half full.
+  std::vector<uint64_t> day_index_;
+  std::deque<Record> records_;                            // sequence first_seq_ + i
+  std::unordered_map<std::string, int64_t> by_idem_key_;  // idempotency key -> sequence
+  int64_t first_seq_ = 1;  // of records_[0]; Wipe() drops records but not the numbering
   int64_t next_seq_ = 1;
+  // PrefetchDay's pipeline: the last few hints, newest at prefetch_next_ - 1.
+  struct PrefetchStep {
+    uint64_t hash = 0;
+    int employee_id = 0;
+    NameId date = kNoName;
+    Day* day = nullptr;
+  };
+  std::array<PrefetchStep, 4> prefetch_{};
+  size_t prefetch_next_ = 0;
 };
 
 }  // namespace slotsim

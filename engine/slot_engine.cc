@@ -31,8 +31,11 @@ StatusOr<Hold> SlotEngine::Select(std::string_view client_id, int employee_id,
                                   std::string_view date, std::string_view time) {
   const Timestamp now = clock_.Now();
   SLOTSIM_RETURN_IF_ERROR(CheckSlot(client_id, employee_id, date, time, now));
-  SelectRequest req{std::string(client_id), {employee_id, std::string(date), std::string(time)},
-                    now, options_.policy.hold_ttl, options_.policy.select_conflict_check};
+  SelectRequest req{std::string(client_id),
+                    {employee_id, std::string(date), std::string(time)},
+                    now,
+                    options_.policy.hold_ttl,
+                    options_.policy.select_conflict_check};
   return store_.Select(req);
 }
 
@@ -40,8 +43,10 @@ Status SlotEngine::Deselect(std::string_view client_id, int employee_id, std::st
                             std::string_view time) {
   const Timestamp now = clock_.Now();
   SLOTSIM_RETURN_IF_ERROR(CheckSlot(client_id, employee_id, date, time, now));
-  DeselectRequest req{std::string(client_id), {employee_id, std::string(date), std::string(time)},
-                      now, options_.policy.deselect_owner_check};
+  DeselectRequest req{std::string(client_id),
+                      {employee_id, std::string(date), std::string(time)},
+                      now,
+                      options_.policy.deselect_owner_check};
   return store_.Deselect(req);
 }
 
@@ -61,6 +66,7 @@ StatusOr<PollResult> SlotEngine::Poll(std::string_view client_id, int employee_i
   SLOTSIM_ASSIGN_OR_RETURN(DayState day, store_.Poll(req));
 
   PollResult out;
+  out.held.reserve(day.holds.size());
   for (const Hold& h : day.holds) {
     out.held.push_back(h.slot.time);
     if (h.client_id != client_id) out.others_held.push_back(h.slot.time);
@@ -135,8 +141,8 @@ StatusOr<Booking> SlotEngine::Reschedule(std::string_view client_id, std::string
 StatusOr<Booking> SlotEngine::Cancel(std::string_view client_id, std::string_view booking_id) {
   SLOTSIM_RETURN_IF_ERROR(Grid::CheckClientId(client_id));
   SLOTSIM_RETURN_IF_ERROR(Grid::CheckBookingId(booking_id));
-  return store_.Cancel(CancelRequest{std::string(client_id), std::string(booking_id),
-                                     clock_.Now()});
+  return store_.Cancel(
+      CancelRequest{std::string(client_id), std::string(booking_id), clock_.Now()});
 }
 
 }  // namespace slotsim

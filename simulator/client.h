@@ -13,7 +13,9 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "common/random.h"
@@ -35,10 +37,15 @@ struct ClientBehavior {
   double cancel = 0.05;
   int retry_on_held = 3;
   bool poll_with_selected_time = true;
-  std::string id_prefix = "c";     // client ids are <prefix><sequence>
+  std::string id_prefix = "c";  // client ids are <prefix><sequence>
 };
 
-class ClientPool {
+// Memory. A million-client run keeps every client in this pool, so a client is a 48-byte
+// struct plus its free-slot bits (one word per 64 grid slots) in a flat array; a booking id is
+// kept, in a side table, only by clients that will reschedule or cancel; the requests in
+// flight live in a small pool of their own. On a SimClock the timers are allocation-free
+// ScheduleCall events; on other clocks each is a ScheduleAt of a 16-byte lambda.
+class ClientPool final : private SimClock::Handler {
  public:
   // `target`, `random` and `sink` must outlive the pool. `max_live` bounds live clients.
   ClientPool(Target& target, Random& random, ClientBehavior behavior, HistorySink& sink,
@@ -60,54 +67,89 @@ class ClientPool {
 
  private:
   enum class Stage : uint8_t { kArriving, kBrowsing, kSelecting, kHolding, kBooked, kGone };
-  enum class Action : uint8_t { kNone, kAvailability, kSelect, kConfirmOrAbandon, kReschedule, kCancel };
+  enum class Action : uint8_t {
+    kNone,
+    kAvailability,
+    kSelect,
+    kConfirmOrAbandon,
+    kReschedule,
+    kCancel
+  };
 
   struct Client {
     uint64_t seq = 0;
-    Timestamp next_poll;        // intended time of the next heartbeat
-    Timestamp next_action;      // intended time of the next flow step (if action != kNone)
-    Clock::TimerId timer = 0;
-    std::string booking_id;
+    Timestamp next_poll;    // intended time of the next heartbeat
+    Timestamp next_action;  // intended time of the next flow step (if action != kNone)
     uint32_t employee = 1;
     uint16_t day = 0;
-    int16_t held = -1;          // grid index of the held slot
-    int16_t target_slot = -1;   // grid index being selected / rescheduled to
-    int16_t booked = -1;        // grid index of the booking
-    uint16_t ops = 0;           // operations sent, for idempotency keys
+    int16_t held = -1;         // grid index of the held slot
+    int16_t target_slot = -1;  // grid index being selected / rescheduled to
+    int16_t booked = -1;       // grid index of the booking
+    uint16_t ops = 0;          // operations sent, for idempotency keys
     uint8_t tries = 0;
+    uint8_t timer_gen = 0;  // bumped to disown an armed timer (see Wake)
     Stage stage = Stage::kArriving;
     Action action = Action::kNone;
-    bool busy = false;          // an operation is in flight
+    bool busy = false;  // an operation is in flight
     bool leaving = false;
-    std::vector<uint16_t> free;  // free slots at the last look (grid indices), pruned as tried
+    bool timer_armed = false;
   };
 
-  Client& At(uint32_t slot) { return clients_[slot]; }
+  // One operation in flight: what was asked, kept until its answer is filed.
+  struct Flight {
+    OpRequest req;
+    Timestamp intended;
+    uint32_t slot = 0;
+  };
+
+  // Clients live in fixed chunks: references stay valid as the pool grows, and finding a
+  // client's address reads only the small chunk table (so Prefetch itself never stalls).
+  static constexpr uint32_t kChunkBits = 12;  // 4096 clients, 192 KiB
+  static constexpr uint32_t kChunkMask = (1u << kChunkBits) - 1;
+  Client& At(uint32_t slot) { return chunks_[slot >> kChunkBits][slot & kChunkMask]; }
+  uint64_t* FreeOf(uint32_t slot) { return &free_words_[size_t{slot} * words_]; }
   uint32_t Allocate();
-  void Wake(uint32_t slot);                 // schedules the client's next due step
-  void Step(uint32_t slot);                 // runs whatever is due
-  void Send(uint32_t slot, OpRequest req, Timestamp intended);
-  void OnDone(uint32_t slot, OpRequest req, Timestamp intended, OpResult r);
-  void AfterAvailability(Client& c, const OpResult& r);
+  void Wake(uint32_t slot);             // schedules the client's next due step
+  void OnTimer(uint64_t arg) override;  // a client's timer fired
+  // A client's timer fires soon: fetches its cache line now, and hints the target about the
+  // day of the client hinted one call earlier (whose line has arrived meanwhile).
+  void Prefetch(uint64_t arg) override;
+  void Step(uint32_t slot);  // runs whatever is due
+  void SendPoll(uint32_t slot);
+  // Fills a pooled request for `slot` (kind poll, client id and day set); Send submits it.
+  uint32_t NewFlight(uint32_t slot);
+  void Send(uint32_t flight, Timestamp intended);
+  void OnDone(uint32_t flight, const OpResult& r);
+  void AfterAvailability(uint32_t slot, const OpResult& r);
   void AfterSelect(Client& c, const OpResult& r);
-  void AfterConfirm(Client& c, const OpResult& r);
-  void AfterPoll(Client& c, const OpResult& r);
+  void AfterConfirm(uint32_t slot, const OpResult& r);
+  void AfterPoll(uint32_t slot, const OpResult& r);
   void StartAction(uint32_t slot);
   void ScheduleAction(Client& c, Action a, Micros delay);
-  bool PickSlot(Client& c);                 // sets target_slot from c.free; false if none
+  bool PickSlot(uint32_t slot);  // sets target_slot from the free bits; false if none
+  void MarkFree(uint32_t slot, const std::vector<std::string>& times, bool free);
   void Leave(uint32_t slot);
-  std::string ClientId(const Client& c) const;
-  SlotRef SlotOf(const Client& c, int16_t time_index) const;
-  void Emit(const OpRequest& req, Timestamp intended, const OpResult& r);
+  void SetClientId(const Client& c, std::string& out) const;
+  void SetSlot(const Client& c, int16_t time_index, SlotRef& out) const;
+  void Emit(const Flight& f, const OpResult& r);
 
   Target& target_;
   Clock& clock_;
+  SimClock* sim_clock_;  // the same clock when it is a SimClock, else null
   Random& random_;
   ClientBehavior behavior_;
   HistorySink& sink_;
   const uint64_t max_live_;
-  std::deque<Client> clients_;       // slots, reused after a client leaves; never moves
+  const size_t words_;  // free-slot words per client: ceil(grid size / 64)
+  std::vector<std::unique_ptr<Client[]>> chunks_;  // slots, reused after a client leaves
+  uint32_t slots_ = 0;                             // slots ever allocated
+  std::vector<uint64_t> free_words_;               // per slot: bit i = grid time i looked free
   std::vector<uint32_t> free_slots_;
+  std::unordered_map<uint32_t, std::string> booking_ids_;  // slot -> booking to move/cancel
+  std::deque<Flight> flights_;                             // pooled; at most one per live client
+  std::vector<uint32_t> free_flights_;
+  uint32_t prefetched_slot_ = UINT32_MAX;  // Prefetch's previous client, if any
+  OpRecord record_;  // reused by Emit so its strings and vectors keep capacity
   uint64_t live_ = 0, total_ = 0, rejected_ = 0, in_flight_ = 0, next_op_id_ = 1;
   uint64_t shed_pending_ = 0;
   bool stopped_ = false;

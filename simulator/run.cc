@@ -2,9 +2,11 @@
 // and checker, runs the event loop, and collects the results.
 #include "simulator/run.h"
 
+#include <malloc.h>
 #include <sys/resource.h>
 
 #include <memory>
+#include <optional>
 
 #include "engine/grid.h"
 #include "simulator/history_io.h"
@@ -32,7 +34,8 @@ class ProgressSink final : public HistorySink {
  public:
   void Record(const OpRecord& op) override {
     ++ops;
-    if (op.outcome == Outcome::kUnknown || (op.outcome == Outcome::kFail && Status(op.code, "").IsBackendFailure())) {
+    if (op.outcome == Outcome::kUnknown ||
+        (op.outcome == Outcome::kFail && Status(op.code, "").IsBackendFailure())) {
       ++errors;
     }
     mode = op.served_by;
@@ -77,6 +80,75 @@ std::vector<FailoverWindow> FailoverWindows(const RunMetrics& m, Timestamp start
   return out;
 }
 
+RunInfo RunInfoOf(double wall_s, uint64_t events, uint64_t peak_live) {
+  RunInfo run;
+  run.wall_s = wall_s;
+  run.events = events;
+  run.events_per_s = wall_s > 0 ? static_cast<double>(events) / wall_s : 0;
+  run.peak_rss_mb = PeakRssMb();
+  run.bytes_per_client =
+      peak_live > 0 ? run.peak_rss_mb * 1024 * 1024 / static_cast<double>(peak_live) : 0;
+  return run;
+}
+
+SimTargetOptions TargetOptionsFrom(const Scenario& s) {
+  SimTargetOptions to;
+  to.engine = EngineOptions{s.engine.grid, s.engine.policy};
+  to.redis_latency = s.sim.redis_latency;
+  to.mysql_read_latency = s.sim.mysql_read_latency;
+  to.mysql_write_latency = s.sim.mysql_write_latency;
+  to.engine_overhead = s.sim.engine_overhead;
+  return to;
+}
+
+// Hands memory that was freed back to the OS (glibc keeps freed chunks inside its heap), so
+// the final phase can reuse those pages instead of raising the peak RSS.
+void ReleaseFreedMemory() {
+#if defined(__GLIBC__)
+  malloc_trim(0);
+#endif
+}
+
+// Runs events until the scenario ends and its in-flight answers drain (bounded: a hung call
+// costs at most the longest deadline), then stops even if failover probes are still armed.
+// Returns the peak of live clients.
+uint64_t RunLoop(SimClock& clock, ClientPool& pool, Recorder& recorder,
+                 const ProgressSink& progress, const Scenario& scenario,
+                 const RunOptions& options) {
+  Clock& wall = *options.wall_clock;
+  const Timestamp start = clock.Now();
+  const Timestamp end = start + scenario.duration;
+  const Timestamp drain_limit = end + Micros(120'000'000);
+  Timestamp last_progress = wall.Now();
+  uint64_t last_ops = 0;
+  Timestamp last_sim = start;
+  uint64_t peak_live = 0;
+  while (clock.RunNext()) {
+    const Timestamp now = clock.Now();
+    if (pool.live() > peak_live) peak_live = pool.live();
+    if (now >= end && pool.in_flight() == 0) break;
+    if (now > drain_limit) break;
+    if ((clock.events_run() & 0xFFFF) != 0) continue;
+    recorder.ClientsChanged(pool.live(), pool.total());
+    const Timestamp w = wall.Now();
+    if (!options.progress || w - last_progress < Micros(1'000'000)) continue;
+    Progress p;
+    p.elapsed = std::min(now, end) - start;
+    p.duration = scenario.duration;
+    p.live_clients = pool.live();
+    const double sim_s = static_cast<double>((now - last_sim).count()) / 1e6;
+    p.ops_per_s = sim_s > 0 ? static_cast<double>(progress.ops - last_ops) / sim_s : 0;
+    p.errors = progress.errors;
+    p.mode = progress.mode;
+    options.progress(p);
+    last_progress = w;
+    last_ops = progress.ops;
+    last_sim = now;
+  }
+  recorder.ClientsChanged(pool.live(), pool.total());
+  return peak_live;
+}
+
 }  // namespace
 
 StatusOr<RunResult> RunScenario(const Scenario& scenario, const RunOptions& options) {
@@ -95,17 +167,12 @@ StatusOr<RunResult> RunScenario(const Scenario& scenario, const RunOptions& opti
   Random root(scenario.seed);
   Random target_random = root.Fork(1), client_random = root.Fork(2), load_random = root.Fork(3);
 
-  SimTargetOptions to;
-  to.engine = EngineOptions{scenario.engine.grid, scenario.engine.policy};
-  to.redis_latency = scenario.sim.redis_latency;
-  to.mysql_read_latency = scenario.sim.mysql_read_latency;
-  to.mysql_write_latency = scenario.sim.mysql_write_latency;
-  to.engine_overhead = scenario.sim.engine_overhead;
-  SimTarget target(clock, target_random, to);
+  SimTarget target(clock, target_random, TargetOptionsFrom(scenario));
   SLOTSIM_RETURN_IF_ERROR(target.Start());
 
   Recorder recorder(RecorderOptions{start, scenario.output.timeseries_interval, 3});
-  target.failover().SetSwitchListener([&recorder](const ModeSwitch& sw) { recorder.ModeSwitched(sw); });
+  target.failover().SetSwitchListener(
+      [&recorder](const ModeSwitch& sw) { recorder.ModeSwitched(sw); });
   CheckerOptions co;
   co.hold_ttl = scenario.engine.policy.hold_ttl;
   Checker checker(co);
@@ -122,45 +189,14 @@ StatusOr<RunResult> RunScenario(const Scenario& scenario, const RunOptions& opti
     tee.Add(history.get());
   }
 
-  ClientPool pool(target, client_random, BehaviorFrom(scenario, start), tee,
-                  static_cast<uint64_t>(scenario.load.max_clients));
-  LoadDriver load(scenario.load, scenario, pool, clock, load_random);
+  std::optional<ClientPool> pool;
+  pool.emplace(target, client_random, BehaviorFrom(scenario, start), tee,
+               static_cast<uint64_t>(scenario.load.max_clients));
+  LoadDriver load(scenario.load, scenario, *pool, clock, load_random);
   load.Start(start, scenario.duration);
   ScheduleSimFaults(scenario.faults, start, target, recorder);
-  clock.ScheduleAt(end, [&pool] { pool.StopAll(); });
-
-  // The loop. After the end, in-flight answers drain (bounded: a hung call costs at most the
-  // longest deadline), then the loop stops even if failover probes are still armed.
-  const Timestamp drain_limit = end + Micros(120'000'000);
-  Timestamp last_progress = wall.Now();
-  uint64_t last_ops = 0;
-  Timestamp last_sim = start;
-  uint64_t peak_live = 0;
-  while (clock.RunNext()) {
-    const Timestamp now = clock.Now();
-    if (pool.live() > peak_live) peak_live = pool.live();
-    if (now >= end && pool.in_flight() == 0) break;
-    if (now > drain_limit) break;
-    if ((clock.events_run() & 0xFFFF) == 0) {
-      recorder.ClientsChanged(pool.live(), pool.total());
-      const Timestamp w = wall.Now();
-      if (options.progress && w - last_progress >= Micros(1'000'000)) {
-        Progress p;
-        p.elapsed = std::min(now, end) - start;
-        p.duration = scenario.duration;
-        p.live_clients = pool.live();
-        const double sim_s = static_cast<double>((now - last_sim).count()) / 1e6;
-        p.ops_per_s = sim_s > 0 ? static_cast<double>(progress.ops - last_ops) / sim_s : 0;
-        p.errors = progress.errors;
-        p.mode = progress.mode;
-        options.progress(p);
-        last_progress = w;
-        last_ops = progress.ops;
-        last_sim = now;
-      }
-    }
-  }
-  recorder.ClientsChanged(pool.live(), pool.total());
+  clock.ScheduleAt(end, [&pool] { pool->StopAll(); });
+  const uint64_t peak_live = RunLoop(clock, *pool, recorder, progress, scenario, options);
 
   RunResult result;
   result.scenario = scenario;
@@ -168,13 +204,23 @@ StatusOr<RunResult> RunScenario(const Scenario& scenario, const RunOptions& opti
   result.git_commit = SLOTSIM_GIT_COMMIT;
   result.metrics = recorder.Finish(end);
   result.metrics.clients_peak = std::max<uint64_t>(result.metrics.clients_peak, peak_live);
-  result.rejected_arrivals = pool.rejected();
-  for (const FailoverWindow& w : FailoverWindows(result.metrics, start, scenario.engine.heartbeat)) {
+  result.rejected_arrivals = pool->rejected();
+  for (const FailoverWindow& w :
+       FailoverWindows(result.metrics, start, scenario.engine.heartbeat)) {
     checker.AddFailoverWindow(w.start, w.end);
     if (history) history->WriteFailoverWindow(w);
   }
+  // The loop is over: free what only it needed (pending events, the clients, the Redis model)
+  // before the final phase copies out every booking and the checker settles, so that phase
+  // does not set the peak RSS of a long run.
+  clock.Clear();
+  pool.reset();
+  target.redis().Wipe();
+  ReleaseFreedMemory();
   StatusOr<std::vector<Booking>> final_bookings = target.FinalBookings();
   if (!final_bookings.ok()) return final_bookings.status();
+  target.mysql().Wipe();
+  ReleaseFreedMemory();
   checker.Finish(*final_bookings, end);
   result.consistency = checker.report();
   if (history) {
@@ -183,12 +229,7 @@ StatusOr<RunResult> RunScenario(const Scenario& scenario, const RunOptions& opti
   }
 
   const double wall_s = static_cast<double>((wall.Now() - wall_start).count()) / 1e6;
-  result.run.wall_s = wall_s;
-  result.run.events = clock.events_run();
-  result.run.events_per_s = wall_s > 0 ? static_cast<double>(result.run.events) / wall_s : 0;
-  result.run.peak_rss_mb = PeakRssMb();
-  result.run.bytes_per_client =
-      peak_live > 0 ? result.run.peak_rss_mb * 1024 * 1024 / static_cast<double>(peak_live) : 0;
+  result.run = RunInfoOf(wall_s, clock.events_run(), peak_live);
   return result;
 }
 

@@ -26,7 +26,18 @@ Status SimTarget::Start() {
 
 void SimTarget::Submit(const OpRequest& req, Done done) {
   cost_.total = options_.engine_overhead.Sample(random_);
-  OpResult r = Execute(req);
+  uint32_t index;
+  if (!free_pending_.empty()) {
+    index = free_pending_.back();
+    free_pending_.pop_back();
+  } else {
+    pending_.emplace_back();
+    index = static_cast<uint32_t>(pending_.size() - 1);
+  }
+  Pending& p = pending_[index];
+  p.done = std::move(done);
+  OpResult& r = p.result;
+  Execute(req, r);
   r.invoked = clock_.Now();
   r.completed = r.invoked + cost_.total;
   if (r.status.ok()) {
@@ -36,13 +47,31 @@ void SimTarget::Submit(const OpRequest& req, Done done) {
     // the operation did not take effect.
     r.outcome = Outcome::kFail;
   }
-  clock_.ScheduleAt(r.completed, [done = std::move(done), r = std::move(r)]() mutable {
-    done(std::move(r));
-  });
+  clock_.ScheduleCall(r.completed, *this, index);
 }
 
-OpResult SimTarget::Execute(const OpRequest& req) {
-  OpResult r;
+void SimTarget::OnTimer(uint64_t index) {
+  Pending& p = pending_[index];
+  Done done = std::move(p.done);
+  // Free the slot first: `done` may submit the client's next operation. The result is moved
+  // into done's parameter before done's body runs, so a reuse of the slot cannot touch it.
+  free_pending_.push_back(static_cast<uint32_t>(index));
+  done(std::move(p.result));
+}
+
+void SimTarget::WillTouchDay(int employee_id, const std::string& date) {
+  MemoryStore& serving = failover_->mode() == StorageMode::kRedis ? redis_state_ : mysql_state_;
+  serving.PrefetchDay(employee_id, date);
+}
+
+void SimTarget::Execute(const OpRequest& req, OpResult& r) {
+  // `r` is a pooled result from an earlier operation: every field is set or reset here.
+  r.outcome = Outcome::kOk;
+  r.served_by = StorageMode::kMemory;
+  r.hold.reset();
+  r.booking.reset();
+  r.poll.reset();
+  r.availability.reset();
   SlotEngine& e = *engine_;
   const SlotRef& s = req.slot;
   switch (req.kind) {
@@ -83,7 +112,8 @@ OpResult SimTarget::Execute(const OpRequest& req) {
       break;
     }
     case OpKind::kReschedule: {
-      StatusOr<Booking> b = e.Reschedule(req.client_id, req.booking_id, s.employee_id, s.date, s.time);
+      StatusOr<Booking> b =
+          e.Reschedule(req.client_id, req.booking_id, s.employee_id, s.date, s.time);
       r.status = b.status();
       if (b.ok()) r.booking = *b;
       break;
@@ -98,7 +128,6 @@ OpResult SimTarget::Execute(const OpRequest& req) {
   if (req.kind != OpKind::kPoll && req.kind != OpKind::kAvailability) {
     r.served_by = failover_->mode();
   }
-  return r;
 }
 
 StatusOr<std::vector<Booking>> SimTarget::FinalBookings() {

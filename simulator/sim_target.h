@@ -5,8 +5,10 @@
 // own overhead). Faults are applied to the models by the fault schedule.
 #pragma once
 
+#include <deque>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "common/random.h"
 #include "engine/failover_store.h"
@@ -26,7 +28,10 @@ struct SimTargetOptions {
   Micros mysql_deadline{5'000'000};  // what a hung MySQL call costs (the read timeout)
 };
 
-class SimTarget final : public Target {
+// Answers wait for their completion time in a pool of reused slots, each an allocation-free
+// SimClock::ScheduleCall event (a poll's answer is about half a kilobyte; it is not copied
+// into a std::function capture).
+class SimTarget final : public Target, private SimClock::Handler {
  public:
   // `clock` and `random` must outlive the target.
   SimTarget(SimClock& clock, Random& random, SimTargetOptions options);
@@ -37,6 +42,8 @@ class SimTarget final : public Target {
   Clock& clock() override { return clock_; }
   void Submit(const OpRequest& req, Done done) override;
   const Grid& grid() const override { return engine_->grid(); }
+  // Prefetches through the model that serves the engine's current mode.
+  void WillTouchDay(int employee_id, const std::string& date) override;
 
   ModelStore& redis() { return *redis_; }
   ModelStore& mysql() { return *mysql_; }
@@ -45,7 +52,15 @@ class SimTarget final : public Target {
   StatusOr<std::vector<Booking>> FinalBookings();
 
  private:
-  OpResult Execute(const OpRequest& req);
+  // An answer waiting for its completion time.
+  struct Pending {
+    Done done;
+    OpResult result;
+  };
+
+  // Runs `req` on the engine, filling `r` (status, answer and served_by) in place.
+  void Execute(const OpRequest& req, OpResult& r);
+  void OnTimer(uint64_t index) override;  // delivers pending_[index]
 
   SimClock& clock_;
   Random& random_;
@@ -56,6 +71,8 @@ class SimTarget final : public Target {
   std::unique_ptr<ModelStore> redis_, mysql_;
   std::unique_ptr<FailoverStore> failover_;
   std::optional<SlotEngine> engine_;
+  std::deque<Pending> pending_;  // at most one per client in flight
+  std::vector<uint32_t> free_pending_;
 };
 
 }  // namespace slotsim

@@ -19,10 +19,10 @@ namespace slotsim {
 struct OpRequest {
   OpKind kind = OpKind::kPoll;
   std::string client_id;
-  SlotRef slot;                               // day for poll/availability; new slot for reschedule
-  std::optional<std::string> selected_time;   // poll
-  std::string booking_id;                     // reschedule, cancel
-  std::string idempotency_key;                // confirm
+  SlotRef slot;                              // day for poll/availability; new slot for reschedule
+  std::optional<std::string> selected_time;  // poll
+  std::string booking_id;                    // reschedule, cancel
+  std::string idempotency_key;               // confirm
 };
 
 // Its answer, with the times it was sent and answered.
@@ -53,6 +53,10 @@ class Target {
 
   // The slot grid the target's engine uses (clients pick slots from it).
   virtual const Grid& grid() const = 0;
+
+  // A hint that an operation on (employee_id, date) will be submitted shortly, so a target can
+  // start fetching that day's state from memory. Must not change behaviour; by default ignored.
+  virtual void WillTouchDay(int /*employee_id*/, const std::string& /*date*/) {}
 };
 
 }  // namespace slotsim
