@@ -92,7 +92,7 @@ class MemoryStore final : public Store {
   // direct-mapped cache that compares them as two words, before the hash map.
   NameId NameIdOf(const std::string& name, bool add);
   struct CachedName {
-    uint64_t head = 0, tail = 0;  // the name's bytes 0-7 and 8-15, zero-padded
+    uint64_t head = 0, tail = 0;  // the name's bytes as PackName packs them
     uint32_t size = 0;
     NameId id = kNoName;
   };
@@ -106,7 +106,8 @@ class MemoryStore final : public Store {
   void EraseTime(Entries& entries, const std::string& time);
 
   // Days live in fixed chunks: references stay valid as days are added (until Wipe()), and a
-  // day's address is found from a small chunk table, so prefetching it never stalls.
+  // day's address comes from a small chunk table that stays in cache, so a prefetch does not
+  // have to wait for a lookup first.
   static constexpr size_t kDayChunk = 4096;
   Day& DayAt(size_t i) { return day_chunks_[i / kDayChunk][i % kDayChunk]; }
   // The day, created empty on first use.

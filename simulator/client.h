@@ -103,7 +103,8 @@ class ClientPool final : private SimClock::Handler {
   };
 
   // Clients live in fixed chunks: references stay valid as the pool grows, and finding a
-  // client's address reads only the small chunk table (so Prefetch itself never stalls).
+  // client's address reads only the small chunk table, which stays in cache (so Prefetch does
+  // not wait for a lookup first).
   static constexpr uint32_t kChunkBits = 12;  // 4096 clients, 192 KiB
   static constexpr uint32_t kChunkMask = (1u << kChunkBits) - 1;
   Client& At(uint32_t slot) { return chunks_[slot >> kChunkBits][slot & kChunkMask]; }
