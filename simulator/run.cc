@@ -34,10 +34,7 @@ class ProgressSink final : public HistorySink {
  public:
   void Record(const OpRecord& op) override {
     ++ops;
-    if (op.outcome == Outcome::kUnknown ||
-        (op.outcome == Outcome::kFail && Status(op.code, "").IsBackendFailure())) {
-      ++errors;
-    }
+    if (IsErrorOp(op.outcome, op.code)) ++errors;  // the recorder's rule, so both agree
     mode = op.served_by;
   }
   uint64_t ops = 0, errors = 0;
