@@ -18,7 +18,7 @@ struct GridOptions {
   int open_minute = 9 * 60;    // first slot starts at 09:00
   int close_minute = 17 * 60;  // last slot ends by 17:00
   int slot_minutes = 30;
-  int days_ahead = 30;         // bookable dates: today .. today + days_ahead (UTC)
+  int days_ahead = 30;  // bookable dates: today .. today + days_ahead (UTC)
 };
 
 class Grid {

@@ -25,7 +25,7 @@ struct EngineOptions {
 
 // The plugin's `cache_info` object.
 struct CacheInfo {
-  bool redis_enabled = false;      // the answer was served from Redis
+  bool redis_enabled = false;  // the answer was served from Redis
   StorageMode storage_mode = StorageMode::kMemory;
   int64_t timestamp_s = 0;
   bool health_check_used = false;  // the mode came from the breaker's health probing
@@ -35,17 +35,17 @@ struct PollResult {
   std::vector<std::string> held;         // every held time, the caller's included (plugin style)
   std::vector<std::string> others_held;  // held by other clients
   std::vector<std::string> booked;
-  std::optional<HoldAnswer> own;         // for selected_time
-  std::string_view redis_status;         // "available" | "unavailable"
+  std::optional<HoldAnswer> own;  // for selected_time
+  std::string_view redis_status;  // "available" | "unavailable"
   StorageMode storage_mode = StorageMode::kMemory;
   CacheInfo cache_info;
   Timestamp server_time;
 };
 
 struct Availability {
-  std::vector<std::string> free;    // grid - booked - others' holds
+  std::vector<std::string> free;  // grid - booked - others' holds
   std::vector<std::string> booked;
-  std::vector<std::string> held;    // by clients other than the asker
+  std::vector<std::string> held;  // by clients other than the asker
   StorageMode storage_mode = StorageMode::kMemory;
 };
 

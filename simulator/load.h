@@ -33,7 +33,7 @@ class LoadDriver {
   Clock& clock_;
   Random& random_;
   Timestamp start_, end_;
-  double carry_ = 0;       // open: fractional arrivals owed
+  double carry_ = 0;  // open: fractional arrivals owed
   double closed_target_ = 0;
 };
 

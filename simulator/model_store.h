@@ -35,7 +35,10 @@ class ModelStore final : public Store {
 
   void set_down(bool down) { down_ = down; }
   void set_hang(bool hang) { hang_ = hang; }
-  void set_extra_latency(Micros extra, Micros jitter) { extra_ = extra; jitter_ = jitter; }
+  void set_extra_latency(Micros extra, Micros jitter) {
+    extra_ = extra;
+    jitter_ = jitter;
+  }
   bool down() const { return down_; }
   bool hang() const { return hang_; }
   // Drops all state (a restart without data).
