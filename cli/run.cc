@@ -11,6 +11,7 @@
 #include "reports/summary.h"
 #include "reports/thresholds.h"
 #include "reports/timeseries_csv.h"
+#include "simulator/child_registry.h"
 
 namespace slotsim::cli {
 namespace {
@@ -22,8 +23,12 @@ constexpr const char* kRunUsage =
     "timeseries.csv (and history.jsonl with --history) to the output directory. Prints a\n"
     "summary table; shows a progress line while running when stderr is a terminal.\n"
     "\n"
+    "targets: sim (default: in process, virtual time), local (real redis-server and mariadbd,\n"
+    "launched on free loopback ports unless --redis / --mysql are given; Ctrl-C stops the run\n"
+    "and the servers). See docs/local.md.\n"
+    "\n"
     "exit codes: 0 all thresholds passed, 1 runtime failure, 2 bad input (usage, scenario),\n"
-    "            99 a threshold failed\n"
+    "            99 a threshold failed, 130 / 143 interrupted (SIGINT / SIGTERM)\n"
     "\n"
     "options";
 
@@ -32,6 +37,9 @@ std::vector<std::string> Overrides(const po::variables_map& vm) {
   std::vector<std::string> out;
   if (vm.count("target")) out.push_back("target.kind=\"" + vm["target"].as<std::string>() + "\"");
   if (vm.count("seed")) out.push_back("seed=" + std::to_string(vm["seed"].as<uint64_t>()));
+  // URLs are validated by the scenario loader, which names the flag's key.
+  if (vm.count("redis")) out.push_back("target.redis=\"" + vm["redis"].as<std::string>() + "\"");
+  if (vm.count("mysql")) out.push_back("target.mysql=\"" + vm["mysql"].as<std::string>() + "\"");
   if (vm.count("set")) {
     for (const std::string& s : vm["set"].as<std::vector<std::string>>()) out.push_back(s);
   }
@@ -51,6 +59,12 @@ int RunRun(int argc, char** argv) {
                                             "the scenario file (positional)")(
       "target", po::value<std::string>(), "override [target] kind: sim | local | http")(
       "seed", po::value<uint64_t>(), "override the scenario's seed")(
+      "redis", po::value<std::string>(),
+      "local: use this Redis (redis://HOST:PORT[/DB]) instead of launching one")(
+      "mysql", po::value<std::string>(),
+      "local: use this MariaDB/MySQL (mysql://USER:PASS@HOST:PORT/DB) instead of launching one")(
+      "keep", po::bool_switch(),
+      "local: keep the launched servers' temp dirs (data and logs) after the run")(
       "out", po::value<std::string>(), "output directory (default runs/<scenario>-<UTC time>/)")(
       "set", po::value<std::vector<std::string>>()->composing(),
       "override any scenario key, e.g. --set engine.profile=legacy --set duration=2m "
@@ -94,15 +108,26 @@ int RunRun(int argc, char** argv) {
   }
   RunOptions options;
   options.wall_clock = &wall;
+  options.keep_servers = vm["keep"].as<bool>();
+  const bool tty = StderrIsTerminal();
+  options.note = [quiet, tty](const std::string& line) {
+    // On a terminal, first clear the progress line the note would otherwise run into.
+    if (!quiet) std::fprintf(stderr, "%s%s\n", tty ? "\r\033[K" : "", line.c_str());
+  };
+  // Real targets own child processes: a Ctrl-C kills them at once and the run tears down.
+  if (scenario->target.kind != "sim") {
+    ChildRegistry::InstallTerminationHandlers(ChildRegistry::OnSignal::kFlag);
+  }
   if (vm["history"].as<bool>() || scenario->output.history) {
     options.history_path = out + "/history.jsonl";
   }
-  const bool progress = !vm["no-progress"].as<bool>() && StderrIsTerminal();
+  const bool progress = !vm["no-progress"].as<bool>() && tty;
   if (progress) options.progress = ShowProgress;
   StatusOr<RunResult> result = RunScenario(*scenario, options);
   if (progress) std::fprintf(stderr, "\r\033[K");
   if (!result.ok()) {
     std::cerr << "slotsim run: " << result.status().ToString() << "\n";
+    if (int sig = ChildRegistry::TerminationSignal()) return ChildRegistry::ExitCodeFor(sig);
     return result.status().code() == Code::kInvalidArgument ? kExitBadInput : kExitRuntime;
   }
   SummaryOptions so;

@@ -10,6 +10,7 @@ PACKAGES=(
   libhiredis-dev default-libmysqlclient-dev libcpp-httplib-dev libboost-program-options-dev
   libbenchmark-dev libgtest-dev libgmock-dev nlohmann-json3-dev libtomlplusplus-dev
   redis-server redis-tools mariadb-server mariadb-client
+  wrk chromium
 )
 
 missing=()

@@ -232,6 +232,14 @@ StatusOr<std::unique_ptr<ManagedRedis>> ManagedRedis::Start(ManagedOptions optio
   return redis;
 }
 
+Status ManagedRedis::RestartEmpty() {
+  Kill();
+  std::error_code ec;  // absent files are fine: a non-persistent server writes none
+  std::filesystem::remove_all(std::filesystem::path(dir()) / "appendonlydir", ec);
+  std::filesystem::remove(std::filesystem::path(dir()) / "dump.rdb", ec);
+  return Restart();
+}
+
 RedisUrl ManagedRedis::url() const {
   RedisUrl url;
   url.host = "127.0.0.1";

@@ -134,6 +134,9 @@ class ManagedRedis final : public ManagedServer {
   static StatusOr<std::unique_ptr<ManagedRedis>> Start(ManagedOptions options = {});
 
   RedisUrl url() const;  // redis://127.0.0.1:PORT/0
+  // Kills the server, deletes its data files (a persistent server's too) and restarts it: it
+  // comes back empty, as a Redis without persistence does after a crash.
+  Status RestartEmpty();
 
  private:
   using ManagedServer::ManagedServer;

@@ -1,9 +1,9 @@
-// RunScenario for the sim target: wires clock, models, engine, clients, load, faults, recorder
-// and checker, runs the event loop, and collects the results.
+// RunScenario: dispatches on the target; the sim target's run lives here. It wires clock, models,
+// engine, clients, load, faults, recorder and checker, runs the event loop, and collects the
+// results.
 #include "simulator/run.h"
 
 #include <malloc.h>
-#include <sys/resource.h>
 
 #include <memory>
 #include <optional>
@@ -11,82 +11,13 @@
 #include "engine/grid.h"
 #include "simulator/history_io.h"
 #include "simulator/load.h"
+#include "simulator/local_run.h"
+#include "simulator/run_support.h"
 #include "simulator/sim_faults.h"
 #include "simulator/sim_target.h"
 
 namespace slotsim {
 namespace {
-
-// Sends each record to every sink, in order.
-class TeeSink final : public HistorySink {
- public:
-  void Add(HistorySink* sink) { sinks_.push_back(sink); }
-  void Record(const OpRecord& op) override {
-    for (HistorySink* s : sinks_) s->Record(op);
-  }
-
- private:
-  std::vector<HistorySink*> sinks_;
-};
-
-// Counts what the progress line shows.
-class ProgressSink final : public HistorySink {
- public:
-  void Record(const OpRecord& op) override {
-    ++ops;
-    if (IsErrorOp(op.outcome, op.code)) ++errors;  // the recorder's rule, so both agree
-    mode = op.served_by;
-  }
-  uint64_t ops = 0, errors = 0;
-  StorageMode mode = StorageMode::kRedis;
-};
-
-double PeakRssMb() {
-  struct rusage ru {};
-  getrusage(RUSAGE_SELF, &ru);
-  return static_cast<double>(ru.ru_maxrss) / 1024.0;  // ru_maxrss is KiB on Linux
-}
-
-ClientBehavior BehaviorFrom(const Scenario& s, Timestamp start) {
-  ClientBehavior b;
-  b.heartbeat = s.engine.heartbeat;
-  const int days = std::max(1, std::min(s.clients.days, s.engine.grid.days_ahead));
-  for (int d = 1; d <= days; ++d) b.dates.push_back(DateOf(start + std::chrono::hours(24 * d)));
-  b.employee_pick = s.clients.employees_pick;
-  b.slot_popularity = s.clients.slot_popularity;
-  b.browse = s.clients.browse;
-  b.think = s.clients.think;
-  b.abandon = s.clients.abandon;
-  b.reschedule = s.clients.reschedule;
-  b.cancel = s.clients.cancel;
-  b.retry_on_held = s.clients.retry_on_held;
-  b.poll_with_selected_time = s.clients.poll_with_selected_time;
-  return b;
-}
-
-// The failover windows the checker files conflicts under: each outage from its start until
-// the engine is back on Redis, plus one heartbeat for re-asserted holds to settle.
-std::vector<FailoverWindow> FailoverWindows(const RunMetrics& m, Timestamp start,
-                                            Micros heartbeat) {
-  std::vector<FailoverWindow> out;
-  for (const OutageMetrics& o : m.outages) {
-    Micros end = o.end + heartbeat;
-    if (o.recover_ms) end += Micros(*o.recover_ms * 1000);
-    out.push_back(FailoverWindow{start + o.start, start + end});
-  }
-  return out;
-}
-
-RunInfo RunInfoOf(double wall_s, uint64_t events, uint64_t peak_live) {
-  RunInfo run;
-  run.wall_s = wall_s;
-  run.events = events;
-  run.events_per_s = wall_s > 0 ? static_cast<double>(events) / wall_s : 0;
-  run.peak_rss_mb = PeakRssMb();
-  run.bytes_per_client =
-      peak_live > 0 ? run.peak_rss_mb * 1024 * 1024 / static_cast<double>(peak_live) : 0;
-  return run;
-}
 
 SimTargetOptions TargetOptionsFrom(const Scenario& s) {
   SimTargetOptions to;
@@ -149,11 +80,12 @@ uint64_t RunLoop(SimClock& clock, ClientPool& pool, Recorder& recorder,
 }  // namespace
 
 StatusOr<RunResult> RunScenario(const Scenario& scenario, const RunOptions& options) {
+  if (options.wall_clock == nullptr) return Status::InvalidArgument("RunOptions.wall_clock unset");
+  if (scenario.target.kind == "local") return RunLocalScenario(scenario, options);
   if (scenario.target.kind != "sim") {
     return Status::Unimplemented("target \"" + scenario.target.kind +
-                                 "\" is not available yet; this build runs the sim target");
+                                 "\" is not available yet; this build runs sim and local");
   }
-  if (options.wall_clock == nullptr) return Status::InvalidArgument("RunOptions.wall_clock unset");
   SLOTSIM_RETURN_IF_ERROR(CheckSimFaults(scenario.faults));
   Clock& wall = *options.wall_clock;
   const Timestamp wall_start = wall.Now();

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/histogram.h"
 #include "common/status.h"
 #include "simulator/checker.h"
 #include "simulator/recorder.h"
@@ -21,6 +22,12 @@ struct RunInfo {
   double events_per_s = 0;  // per wall second
   double peak_rss_mb = 0;
   double bytes_per_client = 0;  // peak RSS over peak live clients
+  // Real-time targets (local, http) only; zero / empty on sim.
+  double cpu_s = 0;  // CPU (user + system) the harness process used during the run
+  // Scheduler lateness, µs: when a worker actually started an operation minus when the harness
+  // was due to start it (its timer's time, or the answer that released it). An overloaded
+  // harness shows here instead of silently flattering the target.
+  Histogram scheduler_lateness;
 };
 
 struct RunResult {
@@ -46,11 +53,20 @@ struct Progress {
 struct RunOptions {
   std::string history_path;                       // write history.jsonl here when non-empty
   std::function<void(const Progress&)> progress;  // called about once per wall second
+  std::function<void(const std::string&)> note;   // one-line news (servers started, ...)
   Clock* wall_clock = nullptr;                    // for wall time and progress; required
+  // local: keep the managed servers' temp dirs (data, logs) after the run, for a post-mortem.
+  bool keep_servers = false;
+  // local: where the managed servers' temp dirs go; "" = $TMPDIR, or /tmp.
+  std::string server_dir;
 };
 
-// Runs `scenario` on its [target]. Errors are runtime failures (exit 1); a scenario that
-// loaded is never rejected here.
+// Runs `scenario` on its [target]. Errors are runtime failures (exit 1), except
+// InvalidArgument for a scenario the target cannot run (a process fault against a server
+// slotsim does not manage, a fault kind the sim does not model): bad input (exit 2).
+// On the real-time targets a SIGINT / SIGTERM (with ChildRegistry's kFlag handlers installed)
+// stops the run, tears everything down and returns Unavailable "interrupted by ..."; the caller
+// exits with ChildRegistry::ExitCodeFor(TerminationSignal()).
 StatusOr<RunResult> RunScenario(const Scenario& scenario, const RunOptions& options);
 
 }  // namespace slotsim

@@ -113,6 +113,7 @@ Status Decoder::Target(Section& sec) {
   SLOTSIM_RETURN_IF_ERROR(sec.Url("redis", &t.redis, ParseRedisUrl));
   SLOTSIM_RETURN_IF_ERROR(sec.Url("mysql", &t.mysql, ParseMySqlUrl));
   SLOTSIM_RETURN_IF_ERROR(sec.Bool("spawn", &t.spawn));
+  SLOTSIM_RETURN_IF_ERROR(sec.Int("workers", &t.workers, 1, 1024));
   constexpr std::string_view kUrlForm = "http://HOST:PORT[/PATH], e.g. \"http://127.0.0.1:8080\"";
   if (t.kind == "http" && t.url.empty()) {
     return sec.ErrorAt("url", "required when kind = \"http\"", kUrlForm);

@@ -30,6 +30,7 @@ struct TargetSpec {
   std::string redis;   // redis://...; "" = the target's own (sim model, or local launches one)
   std::string mysql;   // mysql://...; "" = likewise
   bool spawn = false;  // http: slotsim launches `slotsim serve` at `url` itself
+  int workers = 16;    // local, http: worker threads running operations (and connections each)
 };
 
 // [engine]: the engine's policy preset and knobs, and the slot grid. `policy` is the preset
@@ -93,9 +94,9 @@ struct FaultSpec {
 };
 
 inline constexpr std::string_view kFaultKinds[] = {
-    "redis_down",          "redis_hang",  "redis_latency", "redis_flap",
-    "redis_restart_empty", "mysql_slow",  "mysql_down",    "proxy_latency",
-    "proxy_blackhole",     "proxy_reset", "proxy_down",    "proxy_bandwidth"};
+    "redis_down",  "redis_hang", "redis_latency",  "redis_flap",    "redis_restart_empty",
+    "mysql_slow",  "mysql_down", "mysql_hang",     "proxy_latency", "proxy_blackhole",
+    "proxy_reset", "proxy_down", "proxy_bandwidth"};
 
 // The keys a fault kind takes besides kind, at and for; empty for an unknown kind.
 std::vector<std::string_view> FaultParamKeys(std::string_view kind);

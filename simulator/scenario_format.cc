@@ -104,7 +104,8 @@ std::string Scenario::ToToml() const {
     << "url = " << Q(target.url) << "\n"
     << "redis = " << Q(target.redis) << "\n"
     << "mysql = " << Q(target.mysql) << "\n"
-    << "spawn = " << B(target.spawn) << "\n";
+    << "spawn = " << B(target.spawn) << "\n"
+    << "workers = " << target.workers << "\n";
   WriteEngine(o, engine);
   WriteLoad(o, load);
   WriteClients(o, clients);

@@ -24,6 +24,8 @@ void Apply(const FaultSpec& f, SimTarget& t, bool on) {
     t.mysql().set_extra_latency(on ? f.latency : Micros(0), Micros(0));
   } else if (k == "mysql_down") {
     t.mysql().set_down(on);
+  } else if (k == "mysql_hang") {
+    t.mysql().set_hang(on);
   } else if (k == "proxy_latency") {
     Upstream(t, f).set_extra_latency(on ? f.latency : Micros(0), on ? f.jitter : Micros(0));
   } else if (k == "proxy_blackhole") {

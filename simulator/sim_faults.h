@@ -6,7 +6,8 @@
 //   redis_latency        + latency (+ uniform jitter) per call for `for`
 //   redis_flap           down for `down`, up for `up`, repeated for `for` (data kept)
 //   redis_restart_empty  refused for 70 ms (a restart), then back with no data
-//   mysql_slow           + latency per MySQL call;  mysql_down: MySQL refused
+//   mysql_slow           + latency per MySQL call;  mysql_down: MySQL refused;
+//   mysql_hang           every MySQL call times out at the MySQL read timeout
 //   proxy_latency / proxy_blackhole / proxy_reset / proxy_down on the proxy's upstream model:
 //                        latency, hang, refused, refused
 //   proxy_bandwidth      not modelled on sim: rejected before the run

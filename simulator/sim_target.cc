@@ -1,6 +1,8 @@
 // SimTarget: engine calls on virtual time.
 #include "simulator/sim_target.h"
 
+#include "simulator/engine_ops.h"
+
 namespace slotsim {
 
 SimTarget::SimTarget(SimClock& clock, Random& random, SimTargetOptions options)
@@ -37,7 +39,7 @@ void SimTarget::Submit(const OpRequest& req, Done done) {
   Pending& p = pending_[index];
   p.done = std::move(done);
   OpResult& r = p.result;
-  Execute(req, r);
+  ExecuteOp(*engine_, *failover_, req, r);
   r.invoked = clock_.Now();
   r.completed = r.invoked + cost_.total;
   if (r.status.ok()) {
@@ -62,72 +64,6 @@ void SimTarget::OnTimer(uint64_t index) {
 void SimTarget::WillTouchDay(int employee_id, const std::string& date) {
   MemoryStore& serving = failover_->mode() == StorageMode::kRedis ? redis_state_ : mysql_state_;
   serving.PrefetchDay(employee_id, date);
-}
-
-void SimTarget::Execute(const OpRequest& req, OpResult& r) {
-  // `r` is a pooled result from an earlier operation: every field is set or reset here.
-  r.outcome = Outcome::kOk;
-  r.served_by = StorageMode::kMemory;
-  r.hold.reset();
-  r.booking.reset();
-  r.poll.reset();
-  r.availability.reset();
-  SlotEngine& e = *engine_;
-  const SlotRef& s = req.slot;
-  switch (req.kind) {
-    case OpKind::kSelect: {
-      StatusOr<Hold> h = e.Select(req.client_id, s.employee_id, s.date, s.time);
-      r.status = h.status();
-      if (h.ok()) r.hold = *h;
-      break;
-    }
-    case OpKind::kDeselect:
-      r.status = e.Deselect(req.client_id, s.employee_id, s.date, s.time);
-      break;
-    case OpKind::kPoll: {
-      std::optional<std::string_view> selected;
-      if (req.selected_time) selected = *req.selected_time;
-      StatusOr<PollResult> p = e.Poll(req.client_id, s.employee_id, s.date, selected);
-      r.status = p.status();
-      if (p.ok()) {
-        r.served_by = p->storage_mode;
-        r.poll = std::move(p).value();
-      }
-      break;
-    }
-    case OpKind::kAvailability: {
-      StatusOr<Availability> a = e.GetAvailability(s.employee_id, s.date, req.client_id);
-      r.status = a.status();
-      if (a.ok()) {
-        r.served_by = a->storage_mode;
-        r.availability = std::move(a).value();
-      }
-      break;
-    }
-    case OpKind::kConfirm: {
-      StatusOr<Booking> b =
-          e.Confirm(req.client_id, s.employee_id, s.date, s.time, req.idempotency_key);
-      r.status = b.status();
-      if (b.ok()) r.booking = *b;
-      break;
-    }
-    case OpKind::kReschedule: {
-      StatusOr<Booking> b =
-          e.Reschedule(req.client_id, req.booking_id, s.employee_id, s.date, s.time);
-      r.status = b.status();
-      if (b.ok()) r.booking = *b;
-      break;
-    }
-    case OpKind::kCancel: {
-      StatusOr<Booking> b = e.Cancel(req.client_id, req.booking_id);
-      r.status = b.status();
-      if (b.ok()) r.booking = *b;
-      break;
-    }
-  }
-  if (req.kind != OpKind::kPoll && req.kind != OpKind::kAvailability) {
-    r.served_by = failover_->mode();
-  }
 }
 
 StatusOr<std::vector<Booking>> SimTarget::FinalBookings() {

@@ -58,8 +58,6 @@ class SimTarget final : public Target, private SimClock::Handler {
     OpResult result;
   };
 
-  // Runs `req` on the engine, filling `r` (status, answer and served_by) in place.
-  void Execute(const OpRequest& req, OpResult& r);
   void OnTimer(uint64_t index) override;  // delivers pending_[index]
 
   SimClock& clock_;

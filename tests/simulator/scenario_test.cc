@@ -367,8 +367,8 @@ TEST_F(ScenarioTest, BadEnumListsTheAllowedValues) {
   ExpectErrorAt("[[faults]]\nkind = \"redis_died\"\nat = \"1m\"\nfor = \"1m\"\n", "redis_died",
                 {"faults[0].kind: unknown value \"redis_died\"",
                  "allowed: redis_down, redis_hang, redis_latency, redis_flap, redis_restart_empty, "
-                 "mysql_slow, mysql_down, proxy_latency, proxy_blackhole, proxy_reset, proxy_down, "
-                 "proxy_bandwidth"});
+                 "mysql_slow, mysql_down, mysql_hang, proxy_latency, proxy_blackhole, proxy_reset, "
+                 "proxy_down, proxy_bandwidth"});
   ExpectErrorAt(
       "[[faults]]\nkind = \"redis_down\"\nat = \"1m\"\nfor = \"1m\"\nrestart = \"warm\"\n", "warm",
       {"allowed: empty, with_data"});

@@ -1,0 +1,66 @@
+// Shared pieces of the sim and local runs.
+#include "simulator/run_support.h"
+
+#include <sys/resource.h>
+
+#include <algorithm>
+
+#include "engine/grid.h"
+
+namespace slotsim {
+
+double PeakRssMb() {
+  struct rusage ru {};
+  getrusage(RUSAGE_SELF, &ru);
+  return static_cast<double>(ru.ru_maxrss) / 1024.0;  // ru_maxrss is KiB on Linux
+}
+
+ClientBehavior BehaviorFrom(const Scenario& s, Timestamp start) {
+  ClientBehavior b;
+  b.heartbeat = s.engine.heartbeat;
+  const int days = std::max(1, std::min(s.clients.days, s.engine.grid.days_ahead));
+  for (int d = 1; d <= days; ++d) b.dates.push_back(DateOf(start + std::chrono::hours(24 * d)));
+  b.employee_pick = s.clients.employees_pick;
+  b.slot_popularity = s.clients.slot_popularity;
+  b.browse = s.clients.browse;
+  b.think = s.clients.think;
+  b.abandon = s.clients.abandon;
+  b.reschedule = s.clients.reschedule;
+  b.cancel = s.clients.cancel;
+  b.retry_on_held = s.clients.retry_on_held;
+  b.poll_with_selected_time = s.clients.poll_with_selected_time;
+  return b;
+}
+
+// The failover windows the checker files conflicts under: each outage from its start until
+// the engine is back on Redis, plus one heartbeat for re-asserted holds to settle.
+std::vector<FailoverWindow> FailoverWindows(const RunMetrics& m, Timestamp start,
+                                            Micros heartbeat) {
+  std::vector<FailoverWindow> out;
+  for (const OutageMetrics& o : m.outages) {
+    Micros end = o.end + heartbeat;
+    if (o.recover_ms) end += Micros(*o.recover_ms * 1000);
+    out.push_back(FailoverWindow{start + o.start, start + end});
+  }
+  return out;
+}
+
+RunInfo RunInfoOf(double wall_s, uint64_t events, uint64_t peak_live) {
+  RunInfo run;
+  run.wall_s = wall_s;
+  run.events = events;
+  run.events_per_s = wall_s > 0 ? static_cast<double>(events) / wall_s : 0;
+  run.peak_rss_mb = PeakRssMb();
+  run.bytes_per_client =
+      peak_live > 0 ? run.peak_rss_mb * 1024 * 1024 / static_cast<double>(peak_live) : 0;
+  return run;
+}
+
+double CpuSeconds() {
+  struct rusage ru {};
+  getrusage(RUSAGE_SELF, &ru);
+  auto secs = [](const timeval& tv) { return tv.tv_sec + tv.tv_usec / 1e6; };
+  return secs(ru.ru_utime) + secs(ru.ru_stime);
+}
+
+}  // namespace slotsim
