@@ -1,0 +1,316 @@
+// `slotsim serve`: the reference engine over HTTP with the AppointEase heartbeat protocol
+// (engine/http_server.h, docs/serve.md). Builds the stores (memory, MySQL, or Redis + MySQL
+// behind the failover manager; with --managed, private servers it launches), serves until
+// SIGINT or SIGTERM, drains, tears down, exits 0.
+#include <signal.h>
+
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "cli/cli_util.h"
+#include "cli/commands.h"
+#include "common/duration.h"
+#include "common/url.h"
+#include "engine/engine_stack.h"
+#include "engine/http_server.h"
+#include "engine/memory_store.h"
+#include "engine/mysql_store.h"
+#include "simulator/child_registry.h"
+#include "simulator/fault_proxy.h"
+#include "simulator/managed_servers.h"
+
+namespace slotsim::cli {
+namespace {
+
+constexpr const char* kServeUsage =
+    "usage: slotsim serve [options]\n"
+    "\n"
+    "Serves the reference slot engine over HTTP with the AppointEase wire format: the heartbeat\n"
+    "(POST /wp-admin/admin-ajax.php) and the REST routes under /wp-json/ and\n"
+    "/index.php?rest_route=/ (slots/select, slots/deselect, slots/poll, booking/v1/availability,\n"
+    "appointments create / reschedule / cancel), plus GET /healthz and GET /metrics\n"
+    "(Prometheus). docs/serve.md has the routes, answers and error codes.\n"
+    "\n"
+    "stores (--store):\n"
+    "  failover  Redis holds, MySQL bookings, the failover manager between them (default);\n"
+    "            needs --redis URL and --mysql URL, or --managed\n"
+    "  mysql     MySQL alone (holds and bookings); needs --mysql URL or --managed\n"
+    "  memory    in process, nothing to set up; state is lost on exit\n"
+    "\n"
+    "Prints \"slotsim serve: listening on http://HOST:PORT ...\" on stdout when ready (with\n"
+    "--listen HOST:0 the port is the one picked). SIGINT / SIGTERM: stop accepting, finish the\n"
+    "requests in flight, stop managed servers, exit 0 (a second signal kills at once).\n"
+    "exit codes: 0 stopped by a signal, 1 runtime failure (a server, a store, the port), 2 bad\n"
+    "input\n"
+    "\n"
+    "options";
+
+struct ServeConfig {
+  std::string store;  // failover | mysql | memory
+  std::optional<RedisUrl> redis;
+  std::optional<MySqlUrl> mysql;
+  bool managed = false;
+  bool keep = false;
+  EngineOptions engine;
+  std::string prefix;
+  HttpServerOptions http;
+};
+
+Status BadInput(const std::string& what) { return Status::InvalidArgument(what); }
+
+Status ReadStores(const po::variables_map& vm, ServeConfig& c) {
+  c.store = vm["store"].as<std::string>();
+  c.managed = vm["managed"].as<bool>();
+  c.keep = vm["keep"].as<bool>();
+  if (vm.count("redis")) {
+    StatusOr<RedisUrl> url = ParseRedisUrl(vm["redis"].as<std::string>());
+    if (!url.ok()) return BadInput("--redis: " + url.status().message());
+    c.redis = *url;
+  }
+  if (vm.count("mysql")) {
+    StatusOr<MySqlUrl> url = ParseMySqlUrl(vm["mysql"].as<std::string>());
+    if (!url.ok()) return BadInput("--mysql: " + url.status().message());
+    c.mysql = *url;
+  }
+  if (c.store == "memory") {
+    if (c.redis || c.mysql || c.managed) {
+      return BadInput("--store memory takes no --redis, --mysql or --managed");
+    }
+  } else if (c.store == "mysql") {
+    if (c.redis) return BadInput("--store mysql takes no --redis");
+    if (!c.mysql && !c.managed) return BadInput("--store mysql needs --mysql URL or --managed");
+  } else if (c.store == "failover") {
+    if ((!c.redis || !c.mysql) && !c.managed) {
+      return BadInput(
+          "--store failover needs --redis URL and --mysql URL, or --managed "
+          "(or use --store memory for a server with nothing to set up)");
+    }
+  } else {
+    return BadInput("--store \"" + c.store + "\": allowed values are failover, mysql, memory");
+  }
+  return Status::Ok();
+}
+
+Status ReadEngine(const po::variables_map& vm, ServeConfig& c) {
+  StatusOr<Policy> policy = PolicyByName(vm["profile"].as<std::string>());
+  if (!policy.ok()) return BadInput("--profile: " + policy.status().message());
+  c.engine.policy = *policy;
+  if (vm.count("hold-ttl")) {
+    StatusOr<Micros> ttl = ParseDuration(vm["hold-ttl"].as<std::string>());
+    if (!ttl.ok()) return BadInput("--hold-ttl: " + ttl.status().message());
+    if (*ttl < Millis(1)) return BadInput("--hold-ttl: must be at least 1ms");
+    c.engine.policy.hold_ttl = std::chrono::duration_cast<Millis>(*ttl);
+  }
+  c.engine.grid.employees = vm["employees"].as<int>();
+  c.engine.grid.days_ahead = vm["days-ahead"].as<int>();
+  if (StatusOr<Grid> grid = Grid::Create(c.engine.grid); !grid.ok()) {
+    return BadInput("--employees / --days-ahead: " + grid.status().message());
+  }
+  c.prefix = vm["prefix"].as<std::string>();
+  return Status::Ok();
+}
+
+Status ReadHttp(const po::variables_map& vm, ServeConfig& c) {
+  StatusOr<ProxyEndpoint> listen = ParseProxyEndpoint(vm["listen"].as<std::string>());
+  if (!listen.ok()) return BadInput("--listen: " + listen.status().message());
+  c.http.host = listen->host;
+  c.http.port = listen->port;
+  c.http.threads = vm["threads"].as<int>();
+  c.http.max_body_bytes = vm["max-body"].as<size_t>();
+  c.http.keep_alive_max = vm["keep-alive-max"].as<size_t>();
+  c.http.keep_alive_timeout_s = vm["keep-alive-timeout"].as<int>();
+  c.http.listen_backlog = vm["backlog"].as<int>();
+  if (c.http.threads < 1 || c.http.threads > 4096) return BadInput("--threads: must be 1..4096");
+  if (c.http.max_body_bytes < 1) return BadInput("--max-body: must be at least 1");
+  if (c.http.keep_alive_max < 1) return BadInput("--keep-alive-max: must be at least 1");
+  if (c.http.keep_alive_timeout_s < 1) return BadInput("--keep-alive-timeout: must be >= 1");
+  if (c.http.listen_backlog < 1) return BadInput("--backlog: must be at least 1");
+  return Status::Ok();
+}
+
+// Everything the server runs on, built in order and torn down in reverse: the managed
+// servers outlive the stores, which outlive the engine.
+class Backend {
+ public:
+  Status Build(ServeConfig& c, Clock& clock);
+  SlotEngine& engine() { return stack_ ? stack_->engine() : *engine_; }
+  FailoverStore* failover() { return stack_ ? &stack_->failover() : nullptr; }
+  std::string Describe(const ServeConfig& c) const;
+
+ private:
+  Status StartManaged(ServeConfig& c);
+
+  std::unique_ptr<ManagedMariaDb> managed_mysql_;
+  std::unique_ptr<ManagedRedis> managed_redis_;
+  std::unique_ptr<MemoryStore> memory_;
+  std::unique_ptr<MySqlStore> mysql_;
+  std::unique_ptr<SlotEngine> engine_;
+  std::unique_ptr<EngineStack> stack_;
+};
+
+Status Backend::StartManaged(ServeConfig& c) {
+  ManagedOptions mo;
+  mo.keep = c.keep;
+  if (!c.mysql) {
+    std::fprintf(stderr, "slotsim serve: starting mariadbd (about 3 s) ...\n");
+    SLOTSIM_ASSIGN_OR_RETURN(managed_mysql_, ManagedMariaDb::Start(mo));
+    c.mysql = managed_mysql_->url();
+  }
+  if (c.store == "failover" && !c.redis) {
+    SLOTSIM_ASSIGN_OR_RETURN(managed_redis_, ManagedRedis::Start(mo));
+    c.redis = managed_redis_->url();
+  }
+  return Status::Ok();
+}
+
+Status Backend::Build(ServeConfig& c, Clock& clock) {
+  if (c.managed) SLOTSIM_RETURN_IF_ERROR(StartManaged(c));
+  if (c.store == "failover") {
+    EngineStackOptions o;
+    o.redis = *c.redis;
+    o.mysql = *c.mysql;
+    o.engine = c.engine;
+    o.prefix = c.prefix;
+    // A request waiting for a pooled connection past the Redis deadline would open the
+    // breaker: one connection per worker.
+    o.redis_pool = c.http.threads;
+    o.mysql_pool = c.http.threads;
+    SLOTSIM_ASSIGN_OR_RETURN(stack_, EngineStack::Create(o, clock));
+    return Status::Ok();
+  }
+  Store* store = nullptr;
+  if (c.store == "mysql") {
+    MySqlOptions mo;
+    mo.url = *c.mysql;
+    mo.table_prefix = c.prefix;
+    mo.pool_size = c.http.threads;
+    mysql_ = std::make_unique<MySqlStore>(mo);
+    SLOTSIM_RETURN_IF_ERROR(mysql_->Open());
+    store = mysql_.get();
+  } else {
+    memory_ = std::make_unique<MemoryStore>();
+    store = memory_.get();
+  }
+  SLOTSIM_ASSIGN_OR_RETURN(SlotEngine engine, SlotEngine::Create(*store, clock, c.engine));
+  engine_ = std::make_unique<SlotEngine>(std::move(engine));
+  return Status::Ok();
+}
+
+std::string Backend::Describe(const ServeConfig& c) const {
+  std::string out = "store " + c.store + ", profile " + c.engine.policy.name;
+  if (c.redis) out += ", redis " + ToString(*c.redis) + (managed_redis_ ? " (managed)" : "");
+  if (c.mysql) out += ", mysql " + ToString(*c.mysql) + (managed_mysql_ ? " (managed)" : "");
+  return out;
+}
+
+void LogSwitch(const ModeSwitch& s) {
+  const std::string from(StorageModeName(s.from)), to(StorageModeName(s.to));
+  const double served_s = std::chrono::duration<double>(s.previous_mode_duration).count();
+  std::fprintf(stderr,
+               "slotsim serve: storage %s -> %s (%s served %.3f s; %zu holds migrated): %s\n",
+               from.c_str(), to.c_str(), from.c_str(), served_s, s.holds_migrated, s.cause.c_str());
+}
+
+// Blocks until SIGINT or SIGTERM (blocked in every thread since RunServe began); returns it.
+int WaitForStopSignal(const sigset_t& stop_signals) {
+  int signo = 0;
+  while (sigwait(&stop_signals, &signo) != 0) {
+  }
+  return signo;
+}
+
+// Builds, serves until a signal, drains and tears down. Returns the exit code.
+int Serve(ServeConfig& config, const sigset_t& stop_signals) {
+  SystemClock clock;
+  Backend backend;
+  if (Status s = backend.Build(config, clock); !s.ok()) {
+    std::cerr << "slotsim serve: " << s.message() << "\n";
+    return s.code() == Code::kInvalidArgument ? kExitBadInput : kExitRuntime;
+  }
+  config.http.on_switch = LogSwitch;
+  HttpServer server(backend.engine(), clock, backend.failover(), config.http);
+  if (Status s = server.Start(); !s.ok()) {
+    std::cerr << "slotsim serve: " << s.message() << "\n";
+    return s.code() == Code::kInvalidArgument ? kExitBadInput : kExitRuntime;
+  }
+  std::printf("slotsim serve: listening on http://%s:%d (%s, %d threads)\n",
+              config.http.host.c_str(), server.port(), backend.Describe(config).c_str(),
+              config.http.threads);
+  std::fflush(stdout);
+  const int signo = WaitForStopSignal(stop_signals);
+  // From here a second signal kills the managed servers and the process at once.
+  ChildRegistry::InstallTerminationHandlers(ChildRegistry::OnSignal::kReraise);
+  pthread_sigmask(SIG_UNBLOCK, &stop_signals, nullptr);
+  std::fprintf(stderr, "slotsim serve: %s: draining requests in flight\n", strsignal(signo));
+  server.Stop();
+  std::fprintf(stderr, "slotsim serve: stopped\n");
+  return kExitOk;
+}
+
+}  // namespace
+
+int RunServe(int argc, char** argv) {
+  // Blocked before any thread exists, so only sigwait sees them. Children launched later get
+  // an empty mask (ChildProcess resets it). A signal during --managed startup is acted on once
+  // the server is up.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);  // a client that hangs up must not kill the server
+
+  po::options_description desc(kServeUsage);
+  desc.add_options()("help,h", "this text")(
+      "listen", po::value<std::string>()->default_value("127.0.0.1:8080"),
+      "HOST:PORT to listen on; port 0 picks a free one (printed at start)")(
+      "store", po::value<std::string>()->default_value("failover"),
+      "failover | mysql | memory (see above)")(
+      "redis", po::value<std::string>(), "Redis URL redis://[:PASS@]HOST:PORT[/DB] (failover)")(
+      "mysql", po::value<std::string>(),
+      "MariaDB/MySQL URL mysql://USER[:PASS]@HOST:PORT/DB (failover, mysql)")(
+      "managed", po::bool_switch(),
+      "launch a private redis-server / mariadbd on free loopback ports for whichever of "
+      "--redis / --mysql is not given; stopped on exit")(
+      "keep", po::bool_switch(), "--managed: keep the servers' temp dirs (data, logs) after exit")(
+      "profile", po::value<std::string>()->default_value("reference"), "reference | legacy")(
+      "hold-ttl", po::value<std::string>(),
+      "how long a hold lives, e.g. 300s (default: profile's)")(
+      "employees", po::value<int>()->default_value(20), "employee ids served are 1..N")(
+      "days-ahead", po::value<int>()->default_value(30),
+      "bookable dates: today .. today + N (UTC)")(
+      "prefix", po::value<std::string>()->default_value("slotsim_"),
+      "Redis key prefix and MySQL table prefix ([A-Za-z0-9_])")(
+      "threads", po::value<int>()->default_value(64),
+      "worker threads; each open keep-alive connection holds one (size to the client's "
+      "connection count)")(
+      "max-body", po::value<size_t>()->default_value(64 * 1024),
+      "largest request body in bytes; larger ones get 413 (form bodies: at most 8192)")(
+      "keep-alive-max", po::value<size_t>()->default_value(1000000),
+      "requests served on one connection before the server closes it")(
+      "keep-alive-timeout", po::value<int>()->default_value(5),
+      "seconds an idle keep-alive connection is kept open")(
+      "backlog", po::value<int>()->default_value(4096), "listen backlog (pending connections)");
+  po::variables_map vm;
+  if (!ParseOptions("serve", argc, argv, desc, {}, vm)) return kExitBadInput;
+  if (vm.count("help")) {
+    std::cout << desc << "\n";
+    return kExitOk;
+  }
+  ServeConfig config;
+  Status s = ReadStores(vm, config);
+  if (s.ok()) s = ReadEngine(vm, config);
+  if (s.ok()) s = ReadHttp(vm, config);
+  if (!s.ok()) {
+    std::cerr << "slotsim serve: " << s.message()
+              << "\n(`slotsim serve --help` lists the options)\n";
+    return kExitBadInput;
+  }
+  return Serve(config, stop_signals);
+}
+
+}  // namespace slotsim::cli
