@@ -19,5 +19,9 @@ int RunSwarm(int argc, char** argv);
 int RunCheck(int argc, char** argv);
 // `slotsim proxy --upstream HOST:PORT ...`: a TCP fault proxy (docs/proxy.md).
 int RunProxy(int argc, char** argv);
+// `slotsim serve [--store ...]`: the reference engine over HTTP (docs/serve.md).
+int RunServe(int argc, char** argv);
+// `slotsim report html|md|junit SUMMARY.json [-o OUT]`: redraws a report from a summary.
+int RunReport(int argc, char** argv);
 
 }  // namespace slotsim::cli

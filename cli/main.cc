@@ -19,6 +19,8 @@ constexpr const char* kUsage =
     "  swarm      run a scenario under many seeds on the sim target; print failing seeds\n"
     "  check      recompute the consistency figures from a history.jsonl\n"
     "  proxy      a TCP fault proxy (latency, blackhole, reset, down, bandwidth) before a server\n"
+    "  serve      the reference engine over HTTP (heartbeat protocol), /healthz and /metrics\n"
+    "  report     redraw report.html, report.md or junit.xml from a summary.json\n"
     "  version    print the version and git commit\n"
     "\n"
     "options:\n"
@@ -45,6 +47,8 @@ int main(int argc, char** argv) {
   if (command == "swarm") return slotsim::cli::RunSwarm(argc - 1, argv + 1);
   if (command == "check") return slotsim::cli::RunCheck(argc - 1, argv + 1);
   if (command == "proxy") return slotsim::cli::RunProxy(argc - 1, argv + 1);
+  if (command == "serve") return slotsim::cli::RunServe(argc - 1, argv + 1);
+  if (command == "report") return slotsim::cli::RunReport(argc - 1, argv + 1);
   std::fprintf(stderr, "slotsim: unknown command \"%s\"\n\n%s", command.c_str(), kUsage);
   return slotsim::cli::kExitBadInput;
 }

@@ -1,5 +1,5 @@
-// `slotsim run`: one scenario on one target; writes summary.json and timeseries.csv, prints the
-// summary table, exits 99 when a threshold fails.
+// `slotsim run`: one scenario on one target; writes summary.json, timeseries.csv, report.html,
+// report.md and junit.xml, prints the summary table, exits 99 when a threshold fails.
 #include "simulator/run.h"
 
 #include <cstdio>
@@ -8,6 +8,7 @@
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "reports/console.h"
+#include "reports/run_reports.h"
 #include "reports/summary.h"
 #include "reports/thresholds.h"
 #include "reports/timeseries_csv.h"
@@ -20,7 +21,8 @@ constexpr const char* kRunUsage =
     "usage: slotsim run SCENARIO [options]\n"
     "\n"
     "Runs the scenario file SCENARIO (TOML, see docs/scenarios.md) and writes summary.json,\n"
-    "timeseries.csv (and history.jsonl with --history) to the output directory. Prints a\n"
+    "report.html, report.md, junit.xml, timeseries.csv (and history.jsonl with --history) to\n"
+    "the output directory (docs/reports.md). Prints a\n"
     "summary table; shows a progress line while running when stderr is a terminal.\n"
     "\n"
     "targets: sim (default: in process, virtual time), local (real redis-server and mariadbd,\n"
@@ -137,6 +139,7 @@ int RunRun(int argc, char** argv) {
   const nlohmann::json summary = SummaryJson(*result, so);
   Status written = WriteSummary(summary, out + "/summary.json");
   if (written.ok()) written = WriteTimeseriesCsv(result->metrics, out + "/timeseries.csv");
+  if (written.ok()) written = WriteRunReports(summary, out);
   if (!written.ok()) {
     std::cerr << "slotsim run: " << written.ToString() << "\n";
     return kExitRuntime;
@@ -150,7 +153,8 @@ int RunRun(int argc, char** argv) {
   } else {
     std::cout << ConsoleSummary(summary, StdoutIsTerminal());
   }
-  std::cout << "summary: " << out << "/summary.json\n";
+  std::cout << "summary: " << out << "/summary.json\n"
+            << "report:  " << out << "/report.html\n";
   return passed ? kExitOk : kExitThresholds;
 }
 

@@ -203,13 +203,28 @@ std::string ThresholdsBlock(const json& s, const Painter& paint) {
   return out;
 }
 
+// Real-time targets only: what the harness itself cost and how late it started operations (an
+// overloaded harness shows here rather than as a slow target). Empty on sim.
+std::string HarnessLine(const json& s, const Painter& paint) {
+  const json& r = Obj(s, "run");
+  const json& late = Obj(r, "scheduler_lateness_us");
+  if (Count(late, "count") == 0) return "";
+  const double duration = Num(s, "duration_s");
+  const double cpu = Num(r, "cpu_s");
+  return paint(kBold, "harness") + "  CPU " + Printf("%.1f", cpu) + " s (" +
+         Printf("%.0f", duration > 0 ? 100 * cpu / duration : 0.0) +
+         "% of one core)  scheduler lateness p50 " + Ms(Num(late, "p50")) + "  p99 " +
+         Ms(Num(late, "p99")) + "  max " + Ms(Num(late, "max")) + " ms\n";
+}
+
 std::string RunBlock(const json& s, const Painter& paint) {
   const json& r = Obj(s, "run");
   return "\n" + paint(kBold, "run") + "  wall " + Printf("%.2f", Num(r, "wall_s")) + " s  " +
          Grouped(Count(r, "events")) + " events (" +
          Grouped(static_cast<uint64_t>(Num(r, "events_per_s"))) + "/s)  peak RSS " +
          Printf("%.1f", Num(r, "peak_rss_mb")) + " MB  " +
-         Grouped(static_cast<uint64_t>(Num(r, "bytes_per_client"))) + " B/client\n";
+         Grouped(static_cast<uint64_t>(Num(r, "bytes_per_client"))) + " B/client\n" +
+         HarnessLine(s, paint);
 }
 
 }  // namespace

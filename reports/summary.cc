@@ -1,6 +1,7 @@
 // Building, writing and reading summary.json.
 #include "reports/summary.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -131,7 +132,7 @@ json FailoverJson(const RunMetrics& m) {
           {"switches", std::move(switches)}};
 }
 
-json HistogramsJson(const RunMetrics& m, const ConsistencyReport& c) {
+json HistogramsJson(const RunMetrics& m, const ConsistencyReport& c, const RunInfo& run) {
   json out = json::object();
   for (int k = 0; k < kOpKinds; ++k) {
     for (int mode = 0; mode < kModes; ++mode) {
@@ -149,15 +150,81 @@ json HistogramsJson(const RunMetrics& m, const ConsistencyReport& c) {
   if (c.visibility_lag_us.TotalCount() > 0) {
     out["consistency.visibility_lag_us"] = c.visibility_lag_us.Serialize();
   }
+  if (run.scheduler_lateness.TotalCount() > 0) {
+    out["run.scheduler_lateness_us"] = run.scheduler_lateness.Serialize();
+  }
   return out;
 }
 
 json RunJson(const RunInfo& r) {
+  json lateness = StatsJson(r.scheduler_lateness);
+  lateness["count"] = r.scheduler_lateness.TotalCount();
   return {{"wall_s", r.wall_s},
           {"events", r.events},
           {"events_per_s", r.events_per_s},
           {"peak_rss_mb", r.peak_rss_mb},
-          {"bytes_per_client", r.bytes_per_client}};
+          {"bytes_per_client", r.bytes_per_client},
+          {"cpu_s", r.cpu_s},
+          {"scheduler_lateness_us", std::move(lateness)}};
+}
+
+// Column arrays, one entry per TimeRow: compact, and enough to redraw every time chart.
+json TimeseriesJson(const RunMetrics& m) {
+  json t_s = json::array(), live = json::array(), mode = json::array();
+  json ops = json::object(), errors = json::object(), p99 = json::object();
+  for (int k = 0; k < kOpKinds; ++k) {
+    const std::string op(OpKindName(static_cast<OpKind>(k)));
+    ops[op] = errors[op] = p99[op] = json::array();
+  }
+  for (const TimeRow& row : m.timeseries) {
+    t_s.push_back(Seconds(row.start));
+    live.push_back(row.live_clients);
+    mode.push_back(StorageModeName(row.mode));
+    for (int k = 0; k < kOpKinds; ++k) {
+      const std::string op(OpKindName(static_cast<OpKind>(k)));
+      ops[op].push_back(row.ops[k]);
+      errors[op].push_back(row.errors[k]);
+      p99[op].push_back(row.p99_us[k]);
+    }
+  }
+  const Micros interval =
+      m.timeseries_interval > Micros(0) ? m.timeseries_interval : Micros(1'000'000);
+  return {{"interval_s", Seconds(interval)}, {"t_s", std::move(t_s)},
+          {"live_clients", std::move(live)}, {"mode", std::move(mode)},
+          {"ops", std::move(ops)},           {"errors", std::move(errors)},
+          {"p99_us", std::move(p99)}};
+}
+
+// Arrays of scalars go on one line (the time series would otherwise take a line per number);
+// everything else is indented by 2 like json::dump(2). Invalid UTF-8 is replaced, never thrown.
+void AppendText(const json& j, int indent, std::string& out) {
+  const auto scalar = [](const json& e) { return !e.is_structured(); };
+  const auto dump = [](const json& e) {
+    return e.dump(-1, ' ', false, json::error_handler_t::replace);
+  };
+  if (!j.is_structured()) {
+    out += dump(j);
+    return;
+  }
+  const bool object = j.is_object();
+  if (j.empty()) {
+    out += object ? "{}" : "[]";
+    return;
+  }
+  if (!object && std::all_of(j.begin(), j.end(), scalar)) {
+    out += '[';
+    for (auto it = j.begin(); it != j.end(); ++it) out += (it == j.begin() ? "" : ", ") + dump(*it);
+    out += ']';
+    return;
+  }
+  const std::string pad(indent + 2, ' ');
+  out += object ? "{\n" : "[\n";
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    out += (it == j.begin() ? "" : ",\n") + pad;
+    if (object) out += dump(json(it.key())) + ": ";
+    AppendText(*it, indent + 2, out);
+  }
+  out += "\n" + std::string(indent, ' ') + (object ? "}" : "]");
 }
 
 // Single-quotes `arg` for a POSIX shell unless it is made only of safe characters.
@@ -215,17 +282,24 @@ nlohmann::json SummaryJson(const RunResult& result, const SummaryOptions& option
   out["consistency"] = ConsistencyJson(result.consistency);
   out["failover"] = FailoverJson(m);
   out["run"] = RunJson(result.run);
-  out["histograms"] = HistogramsJson(m, result.consistency);
+  out["histograms"] = HistogramsJson(m, result.consistency, result.run);
+  out["timeseries"] = TimeseriesJson(m);
   out["scenario_resolved"] = sc.ToToml();
   out["replay"] = ReplayCommand(result, options);
   out["thresholds"] = ThresholdsJson(EvaluateThresholds(out, sc.thresholds));
   return out;
 }
 
+std::string SummaryText(const nlohmann::json& summary) {
+  std::string out;
+  AppendText(summary, 0, out);
+  return out + "\n";
+}
+
 Status WriteSummary(const nlohmann::json& summary, const std::string& path) {
   std::ofstream file(path, std::ios::out | std::ios::trunc);
   if (!file) return Status::Unavailable("cannot write " + path + ": " + std::strerror(errno));
-  file << summary.dump(2) << '\n';
+  file << SummaryText(summary);
   file.close();
   if (!file) return Status::Unavailable("cannot write " + path + ": " + std::strerror(errno));
   return Status::Ok();

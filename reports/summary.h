@@ -21,15 +21,23 @@
 //     recover_ms null when not measured, recorder.h says when), mode_switches,
 //     switches[{at_s, from, to, cause, previous_mode_ms, holds_migrated}]}
 //   thresholds[{metric, condition, value, ok, note}]   (reports/thresholds.h)
-//   run{wall_s, events, events_per_s, peak_rss_mb, bytes_per_client}
-//   histograms{"<op>.<mode>.<phase>.corrected" | ".raw": Histogram::Serialize(), and
-//     "consistency.visibility_lag_us"} — only non-empty ones; merging them is exact.
+//   run{wall_s, events, events_per_s, peak_rss_mb, bytes_per_client, cpu_s,
+//     scheduler_lateness_us{p50, p90, p99, p999, max, count}}   (cpu_s and the lateness are
+//     real-time targets only: 0 and count 0 on sim; simulator/run.h RunInfo)
+//   timeseries{interval_s, t_s[], live_clients[], mode[], ops{<op>[]}, errors{<op>[]},
+//     p99_us{<op>[]}} — column arrays with one entry per interval (recorder.h TimeRow), every
+//     interval of the run included, all seven ops; t_s is the interval start; p99_us is the
+//     corrected p99 within the interval (0 when none). Enough to redraw every time chart.
+//   histograms{"<op>.<mode>.<phase>.corrected" | ".raw": Histogram::Serialize(),
+//     "consistency.visibility_lag_us", "run.scheduler_lateness_us"} — only non-empty ones;
+//     merging them is exact.
 //   scenario_resolved (Scenario::ToToml()), replay (the command line that replays the run)
 // Times since the run start are in seconds (`*_s`, fractional), latencies in whole µs,
 // detect/recover/previous-mode in whole ms.
 //
 // Determinism: keys are sorted (nlohmann::json's ordered map), so the same RunResult gives a
-// byte-identical dump apart from `run` (and thresholds on run.* metrics).
+// byte-identical dump apart from `run`, histograms["run.scheduler_lateness_us"] (real-time
+// targets only) and thresholds on run.* metrics.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -57,8 +65,11 @@ std::string ReplayCommand(const RunResult& result, const SummaryOptions& options
 // Builds summary.json, thresholds of result.scenario evaluated and filled in.
 nlohmann::json SummaryJson(const RunResult& result, const SummaryOptions& options = {});
 
-// Writes `summary` to `path` with indent 2 and a final newline. Unavailable when the file
-// cannot be written.
+// The text summary.json holds: indent 2 like json::dump(2), except that an array of scalars
+// (numbers, strings, ...) goes on one line; ends with '\n'. Parses back to `summary`.
+std::string SummaryText(const nlohmann::json& summary);
+
+// Writes SummaryText(summary) to `path`. Unavailable when the file cannot be written.
 Status WriteSummary(const nlohmann::json& summary, const std::string& path);
 // SummaryJson(result, options) written as above.
 Status WriteSummary(const RunResult& result, const std::string& path,

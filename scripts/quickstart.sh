@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's first command: installs what is missing, builds slotsim, and runs the default
 # scenario (scenarios/redis-outage.toml: Redis killed for 60 s mid-run) on the embedded sim
-# target, which needs no servers. Ends with the path of the run's summary.
+# target, which needs no servers. Ends with the paths of the run's summary.json and report.html.
 #
 #   scripts/quickstart.sh                      the default scenario
 #   scripts/quickstart.sh scenarios/steady.toml --set engine.profile=legacy

@@ -68,7 +68,11 @@ RunResult MakeResult() {
   result.consistency.double_bookings = 1;
   result.consistency.visibility_lag_us.Record(1500);
   result.consistency.visibility_lag_ms = {1.5, 1.5, 1.5};
-  result.run = {2.5, 6, 2.4, 30.5, 1024};
+  result.run.wall_s = 2.5;
+  result.run.events = 6;
+  result.run.events_per_s = 2.4;
+  result.run.peak_rss_mb = 30.5;
+  result.run.bytes_per_client = 1024;
   return result;
 }
 
@@ -265,6 +269,62 @@ TEST_F(SummaryTest, ReadSummaryRejectsNonJsonAndMissingFiles) {
   std::ofstream(path) << "{not json";
   EXPECT_EQ(ReadSummary(path).status().code(), Code::kInvalidArgument);
   EXPECT_EQ(ReadSummary(TempPath("missing.json")).status().code(), Code::kInvalidArgument);
+}
+
+TEST_F(SummaryTest, TimeseriesHasAColumnPerRowFieldAndAnEntryPerInterval) {
+  const json t = SummaryJson(result_)["timeseries"];
+  EXPECT_DOUBLE_EQ(t["interval_s"].get<double>(), 1.0);
+  EXPECT_EQ(t["t_s"], json({0.0, 1.0, 2.0}));
+  EXPECT_EQ(t["live_clients"], json({4, 4, 4}));
+  EXPECT_EQ(t["mode"], json({"redis", "mysql", "redis"}));
+  for (const char* column : {"ops", "errors", "p99_us"}) {
+    ASSERT_EQ(t[column].size(), 7u) << column;  // every op, ran or not
+    for (const auto& [op, values] : t[column].items()) EXPECT_EQ(values.size(), 3u) << op;
+  }
+  EXPECT_EQ(t["ops"]["poll"], json({1, 1, 2}));
+  EXPECT_EQ(t["ops"]["deselect"], json({0, 0, 0}));
+  EXPECT_EQ(t["errors"]["confirm"], json({0, 1, 0}));
+  const json p99 = t["p99_us"]["poll"];
+  EXPECT_EQ(p99[0], result_.metrics.timeseries[0].p99_us[static_cast<int>(OpKind::kPoll)]);
+  EXPECT_GT(p99[1].get<int64_t>(), 9'000);  // the 9 ms poll served by MySQL
+}
+
+TEST_F(SummaryTest, RunOnSimHasZeroCpuAndNoSchedulerLateness) {
+  const json s = SummaryJson(result_);
+  EXPECT_EQ(s["run"]["cpu_s"], 0.0);
+  const json& late = s["run"]["scheduler_lateness_us"];
+  for (const char* key : {"p50", "p90", "p99", "p999", "max", "count"}) {
+    EXPECT_EQ(late[key], 0) << key;
+  }
+  EXPECT_FALSE(s["histograms"].contains("run.scheduler_lateness_us"));
+}
+
+TEST_F(SummaryTest, RunCarriesCpuAndSchedulerLatenessWithItsHistogram) {
+  result_.run.cpu_s = 1.25;
+  for (int64_t us : {100, 200, 300, 5'000}) result_.run.scheduler_lateness.Record(us);
+  const json s = SummaryJson(result_);
+  EXPECT_DOUBLE_EQ(s["run"]["cpu_s"].get<double>(), 1.25);
+  const json& late = s["run"]["scheduler_lateness_us"];
+  EXPECT_EQ(late["count"], 4);
+  EXPECT_EQ(late["p50"], 200);
+  EXPECT_EQ(late["max"], 5'000);
+  ASSERT_TRUE(s["histograms"].contains("run.scheduler_lateness_us"));
+  StatusOr<Histogram> h =
+      Histogram::Deserialize(s["histograms"]["run.scheduler_lateness_us"].get<std::string>());
+  ASSERT_TRUE(h.ok()) << h.status().ToString();
+  EXPECT_EQ(*h, result_.run.scheduler_lateness);
+}
+
+TEST_F(SummaryTest, SummaryTextPutsScalarArraysOnOneLineAndParsesBack) {
+  const json s = SummaryJson(result_);
+  const std::string text = SummaryText(s);
+  EXPECT_EQ(json::parse(text), s);
+  EXPECT_EQ(text.back(), '\n');
+  EXPECT_NE(text.find("\"t_s\": [0.0, 1.0, 2.0]"), std::string::npos);
+  EXPECT_NE(text.find("\"mode\": [\"redis\", \"mysql\", \"redis\"]"), std::string::npos);
+  EXPECT_NE(text.find("\n  \"clients\": {\n    \"peak\": 4,"), std::string::npos);
+  EXPECT_EQ(SummaryText(json{{"a", json::array()}, {"b", json::object()}}),
+            "{\n  \"a\": [],\n  \"b\": {}\n}\n");
 }
 
 TEST_F(SummaryTest, TimeseriesCsvHasAHeaderAndARowPerInterval) {

@@ -1,0 +1,369 @@
+// Drawing the report's charts from summary.json.
+#include "reports/html_charts.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <map>
+
+#include "common/histogram.h"
+#include "reports/report_format.h"
+#include "reports/summary_fields.h"
+#include "reports/svg.h"
+#include "simulator/history.h"
+
+namespace slotsim {
+namespace {
+
+using nlohmann::json;
+
+constexpr int kWidth = 920;
+constexpr int kHeight = 300;
+constexpr PlotArea kArea{70, 34, 815, 214};
+constexpr const char* kFaultColor = "#e45756";
+constexpr const char* kRecoveryColor = "#f2b134";
+constexpr double kSpectrumNines = 5;  // the x axis ends at 99.999 %
+
+// The time-series columns of summary "timeseries", decoded; short columns pad with 0.
+struct Series {
+  double interval_s = 1;
+  std::vector<double> t_s;
+  std::array<std::vector<double>, kOpKinds> ops, errors, p99_us;
+};
+
+// Intervals grouped into one point per pixel column at most.
+struct Column {
+  double t_s = 0;  // the middle of the time the column covers
+  double ops_per_s = 0;
+  double errors_per_s = 0;
+  std::array<double, kOpKinds> p99_us{};  // the highest of its intervals
+};
+
+std::string OpName(int k) { return std::string(OpKindName(static_cast<OpKind>(k))); }
+
+std::vector<double> Numbers(const json& array, size_t n) {
+  std::vector<double> out(n, 0);
+  for (size_t i = 0; i < n && i < array.size(); ++i) out[i] = NumberOf(array[i]);
+  return out;
+}
+
+Series ReadSeries(const json& summary) {
+  const json& ts = ObjectAt(summary, "timeseries");
+  Series s;
+  s.interval_s = NumberOr(ts, "interval_s", 1);
+  if (!(s.interval_s > 0)) s.interval_s = 1;
+  const json& t = ArrayAt(ts, "t_s");
+  s.t_s = Numbers(t, t.size());
+  for (int k = 0; k < kOpKinds; ++k) {
+    s.ops[k] = Numbers(ArrayAt(ObjectAt(ts, "ops"), OpName(k)), t.size());
+    s.errors[k] = Numbers(ArrayAt(ObjectAt(ts, "errors"), OpName(k)), t.size());
+    s.p99_us[k] = Numbers(ArrayAt(ObjectAt(ts, "p99_us"), OpName(k)), t.size());
+  }
+  return s;
+}
+
+Column MakeColumn(const Series& s, size_t begin, size_t end) {
+  Column c;
+  c.t_s = (s.t_s[begin] + s.t_s[end - 1] + s.interval_s) / 2;
+  double ops = 0, errors = 0;
+  for (size_t i = begin; i < end; ++i) {
+    for (int k = 0; k < kOpKinds; ++k) {
+      ops += s.ops[k][i];
+      errors += s.errors[k][i];
+      c.p99_us[k] = std::max(c.p99_us[k], s.p99_us[k][i]);
+    }
+  }
+  const double span_s = s.interval_s * static_cast<double>(end - begin);
+  c.ops_per_s = ops / span_s;
+  c.errors_per_s = errors / span_s;
+  return c;
+}
+
+std::vector<Column> Columns(const Series& s, size_t max_columns) {
+  std::vector<Column> out;
+  const size_t n = s.t_s.size();
+  if (n == 0) return out;
+  const size_t group = (n + max_columns - 1) / max_columns;
+  for (size_t begin = 0; begin < n; begin += group) {
+    out.push_back(MakeColumn(s, begin, std::min(n, begin + group)));
+  }
+  return out;
+}
+
+double TimeDomain(const json& summary, const Series& s) {
+  const double last = s.t_s.empty() ? 0 : s.t_s.back() + s.interval_s;
+  const double d = std::max(NumberOr(summary, "duration_s", 0), last);
+  return d > 0 && std::isfinite(d) ? d : 1;
+}
+
+// Round steps for a time axis, in seconds: about eight ticks over `duration`.
+std::vector<double> TimeTicks(double duration) {
+  constexpr double kSteps[] = {1,   2,   5,    10,   15,   30,    60,    120,   300,
+                               600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400};
+  double step = kSteps[std::size(kSteps) - 1];
+  for (double candidate : kSteps) {
+    if (candidate >= duration / 8) {
+      step = candidate;
+      break;
+    }
+  }
+  std::vector<double> ticks;
+  for (int i = 0; i <= 64 && i * step <= duration + 1e-9; ++i) ticks.push_back(i * step);
+  return ticks;
+}
+
+std::string MsLabel(double us) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", us / 1000);
+  return buf;
+}
+
+std::string CountLabel(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
+// Shaded fault and recovery windows and dashed mode-switch lines, behind the data.
+void DrawFailoverMarks(SvgDocument& svg, const json& summary, const Scale& x) {
+  const json& failover = ObjectAt(summary, "failover");
+  for (const json& o : ArrayAt(failover, "outages")) {
+    const double start = NumberOr(o, "start_s", 0), end = NumberOr(o, "end_s", start);
+    const std::string kind = TextAt(o, "kind", "fault");
+    // At least 2 px wide: a one-minute fault in a four-hour run must still show.
+    svg.Rect(x(start), kArea.top, std::max(2.0, x(end) - x(start)), kArea.height, kFaultColor, 0.18,
+             "fault", kind + " " + SinceStartText(start) + " - " + SinceStartText(end));
+    const double recover_s = NumberOr(o, "recover_ms", 0) / 1000;
+    if (recover_s > 0) {
+      svg.Rect(x(end), kArea.top, x(end + recover_s) - x(end), kArea.height, kRecoveryColor, 0.22,
+               "recovery",
+               "recovery after " + kind + ": " + FixedText(recover_s * 1000, 0) + " ms");
+    }
+  }
+  double last_label_px = -1e9;
+  for (const json& sw : ArrayAt(failover, "switches")) {
+    const double at = NumberOr(sw, "at_s", 0), px = x(at);
+    const std::string to = TextAt(sw, "to");
+    svg.Line({px, kArea.top}, {px, kArea.bottom()}, Stroke{"#555", 1, "4 3"}, "mode-switch",
+             SinceStartText(at) + ": " + TextAt(sw, "from") + " -> " + to + " (" +
+                 TextAt(sw, "cause", "") + ")");
+    if (px - last_label_px < 48) continue;  // a flapping Redis: labels would pile up
+    svg.Text({px + 3, kArea.top + 10}, "\u2192" + to, "start", 9, "#555");
+    last_label_px = px;
+  }
+}
+
+std::string NoData(SvgDocument& svg, std::string_view what) {
+  svg.Text({kWidth / 2.0, kHeight / 2.0}, what, "middle", 13, "#888");
+  return svg.Finish();
+}
+
+// A line per run of consecutive points with a value; a lone point is a dot.
+void DrawSegments(SvgDocument& svg, const std::vector<Point>& points, const std::vector<bool>& has,
+                  const std::string& color) {
+  std::vector<Point> run;
+  auto flush = [&] {
+    if (run.size() == 1) svg.Circle(run[0], 1.8, color);
+    svg.Polyline(run, Stroke{color, 1.5, ""}, "series");
+    run.clear();
+  };
+  for (size_t i = 0; i < points.size(); ++i) {
+    if (has[i]) {
+      run.push_back(points[i]);
+    } else {
+      flush();
+    }
+  }
+  flush();
+}
+
+using ModeHistograms = std::map<std::string, Histogram>;  // storage mode -> merged phases
+
+void Note(std::vector<std::string>* problems, std::string text) {
+  if (problems != nullptr) problems->push_back(std::move(text));
+}
+
+std::vector<std::string> SplitDots(const std::string& key) {
+  std::vector<std::string> parts(1);
+  for (char c : key) {
+    if (c == '.') {
+      parts.emplace_back();
+    } else {
+      parts.back() += c;
+    }
+  }
+  return parts;
+}
+
+// op -> mode -> corrected histogram, from the "<op>.<mode>.<phase>.corrected" entries.
+std::map<std::string, ModeHistograms> DecodeSpectra(const json& summary,
+                                                    std::vector<std::string>* problems) {
+  std::map<std::string, ModeHistograms> out;
+  for (const auto& [key, value] : ObjectAt(summary, "histograms").items()) {
+    const std::vector<std::string> parts = SplitDots(key);
+    if (parts.size() != 4 || parts[3] != "corrected") continue;
+    if (!value.is_string()) {
+      Note(problems, "histogram " + key + " is not a string");
+      continue;
+    }
+    StatusOr<Histogram> h = Histogram::Deserialize(value.get<std::string>());
+    if (!h.ok()) {
+      Note(problems, "histogram " + key + ": " + h.status().message());
+      continue;
+    }
+    ModeHistograms& modes = out[parts[0]];
+    auto it = modes.find(parts[1]);
+    if (it == modes.end()) {
+      modes.emplace(parts[1], std::move(*h));
+    } else if (Status merged = it->second.Merge(*h); !merged.ok()) {
+      Note(problems, "histogram " + key + ": " + merged.message());
+    }
+  }
+  return out;
+}
+
+// Modes in the order redis, mysql, memory, then any other name.
+std::vector<const ModeHistograms::value_type*> OrderedModes(const ModeHistograms& modes) {
+  std::vector<const ModeHistograms::value_type*> out;
+  for (const char* known : {"redis", "mysql", "memory"}) {
+    auto it = modes.find(known);
+    if (it != modes.end()) out.push_back(&*it);
+  }
+  for (const auto& entry : modes) {
+    if (std::find(out.begin(), out.end(), &entry) == out.end()) out.push_back(&entry);
+  }
+  return out;
+}
+
+// x = -log10(1 - p/100): 0 -> "0%", 1 -> "90%", 3 -> "99.9%", 5 -> "99.999%".
+std::string NinesLabel(double nines) {
+  const int decimals = std::max(0, static_cast<int>(std::lround(nines)) - 2);
+  return FixedText(100 * (1 - std::pow(10.0, -nines)), decimals) + "%";
+}
+
+std::string SpectrumSvg(const std::string& op, const ModeHistograms& modes) {
+  SvgDocument svg(kWidth, kHeight, "percentile spectrum of " + op + " per storage mode");
+  double lo = std::numeric_limits<double>::infinity(), hi = 0;
+  for (const auto& [mode, h] : modes) {
+    if (h.TotalCount() == 0) continue;
+    lo = std::min(lo, static_cast<double>(std::max<int64_t>(1, h.Min())));
+    hi = std::max(hi, static_cast<double>(h.Max()));
+  }
+  if (hi <= 0) return NoData(svg, "no latency recorded for " + op);
+  const Scale x = Scale::Linear(0, kSpectrumNines, kArea.left, kArea.right());
+  const auto [y_lo, y_hi] = LogDomain(lo, hi);
+  const Scale y = Scale::Log(y_lo, y_hi, kArea.bottom(), kArea.top);
+  DrawXAxis(svg, kArea, x, {0, 1, 2, 3, 4, 5}, NinesLabel, "percentile (corrected latency)");
+  DrawYAxis(svg, kArea, y, LogTicks(y_lo, y_hi), MsLabel, "latency, ms (log)");
+  std::vector<std::pair<std::string, std::string>> legend;
+  for (const auto* entry : OrderedModes(modes)) {
+    const Histogram& h = entry->second;
+    if (h.TotalCount() == 0) continue;
+    std::vector<Point> points;
+    for (int i = 0; i <= 100; ++i) {
+      const double nines = kSpectrumNines * i / 100;
+      const double p = 100 * (1 - std::pow(10.0, -nines));
+      points.push_back({x(nines), y(static_cast<double>(h.ValueAtPercentile(p)))});
+    }
+    svg.Polyline(points, Stroke{ModeColor(entry->first), 1.8, ""}, "series");
+    legend.emplace_back(entry->first + " (n=" + GroupedText(h.TotalCount()) + ")",
+                        ModeColor(entry->first));
+  }
+  DrawLegend(svg, {kArea.left, 16}, legend);
+  return svg.Finish();
+}
+
+}  // namespace
+
+std::string OpColor(std::string_view op) {
+  static const std::map<std::string_view, const char*> kColors = {
+      {"select", "#4c78a8"},       {"deselect", "#9d755d"}, {"poll", "#54a24b"},
+      {"availability", "#b279a2"}, {"confirm", "#e45756"},  {"reschedule", "#f58518"},
+      {"cancel", "#79706e"}};
+  auto it = kColors.find(op);
+  return it == kColors.end() ? "#999999" : it->second;
+}
+
+std::string ModeColor(std::string_view mode) {
+  if (mode == "redis") return "#e45756";
+  if (mode == "mysql") return "#4c78a8";
+  if (mode == "memory") return "#54a24b";
+  return "#999999";
+}
+
+std::string LatencyOverTimeChart(const json& summary) {
+  const Series s = ReadSeries(summary);
+  const std::vector<Column> cols = Columns(s, static_cast<size_t>(kArea.width));
+  double lo = std::numeric_limits<double>::infinity(), hi = 0;
+  for (const Column& c : cols) {
+    for (double v : c.p99_us) {
+      if (v <= 0) continue;
+      lo = std::min(lo, v);
+      hi = std::max(hi, v);
+    }
+  }
+  SvgDocument svg(kWidth, kHeight, "p99 latency over time, per operation");
+  if (hi <= 0) return NoData(svg, "no latency time series in this summary");
+  const Scale x = Scale::Linear(0, TimeDomain(summary, s), kArea.left, kArea.right());
+  const auto [y_lo, y_hi] = LogDomain(lo, hi);
+  const Scale y = Scale::Log(y_lo, y_hi, kArea.bottom(), kArea.top);
+  DrawFailoverMarks(svg, summary, x);
+  DrawXAxis(svg, kArea, x, TimeTicks(x.hi()), SinceStartText, "time since start");
+  DrawYAxis(svg, kArea, y, LogTicks(y_lo, y_hi), MsLabel, "p99 latency, ms (log)");
+  std::vector<std::pair<std::string, std::string>> legend;
+  for (int k = 0; k < kOpKinds; ++k) {
+    std::vector<Point> points;
+    std::vector<bool> has;
+    for (const Column& c : cols) {
+      points.push_back({x(c.t_s), y(c.p99_us[k])});
+      has.push_back(c.p99_us[k] > 0);
+    }
+    if (std::none_of(has.begin(), has.end(), [](bool b) { return b; })) continue;
+    DrawSegments(svg, points, has, OpColor(OpName(k)));
+    legend.emplace_back(OpName(k), OpColor(OpName(k)));
+  }
+  DrawLegend(svg, {kArea.left, 16}, legend);
+  return svg.Finish();
+}
+
+std::string ThroughputOverTimeChart(const json& summary) {
+  const Series s = ReadSeries(summary);
+  const std::vector<Column> cols = Columns(s, static_cast<size_t>(kArea.width));
+  SvgDocument svg(kWidth, kHeight, "throughput and errors over time");
+  if (cols.empty()) return NoData(svg, "no time series in this summary");
+  double hi = 0;
+  for (const Column& c : cols) hi = std::max({hi, c.ops_per_s, c.errors_per_s});
+  const Scale x = Scale::Linear(0, TimeDomain(summary, s), kArea.left, kArea.right());
+  const Scale y = Scale::Linear(0, NiceCeil(hi), kArea.bottom(), kArea.top);
+  DrawFailoverMarks(svg, summary, x);
+  DrawXAxis(svg, kArea, x, TimeTicks(x.hi()), SinceStartText, "time since start");
+  DrawYAxis(svg, kArea, y, LinearTicks(0, y.hi(), 5), CountLabel, "per second");
+  std::vector<Point> ops, errors;
+  for (const Column& c : cols) {
+    ops.push_back({x(c.t_s), y(c.ops_per_s)});
+    errors.push_back({x(c.t_s), y(c.errors_per_s)});
+  }
+  svg.Polyline(ops, Stroke{"#4c78a8", 1.5, ""}, "series");
+  svg.Polyline(errors, Stroke{kFaultColor, 1.5, ""}, "series");
+  DrawLegend(svg, {kArea.left, 16}, {{"ops/s", "#4c78a8"}, {"errors/s", kFaultColor}});
+  return svg.Finish();
+}
+
+std::vector<SpectrumChart> SpectrumCharts(const json& summary, std::vector<std::string>* problems) {
+  const std::map<std::string, ModeHistograms> spectra = DecodeSpectra(summary, problems);
+  std::vector<SpectrumChart> out;
+  std::vector<std::string> names;
+  for (int k = 0; k < kOpKinds; ++k) names.push_back(OpName(k));
+  for (const auto& [op, modes] : spectra) {
+    if (std::find(names.begin(), names.end(), op) == names.end()) names.push_back(op);
+  }
+  for (const std::string& op : names) {
+    auto it = spectra.find(op);
+    if (it != spectra.end()) out.push_back({op, SpectrumSvg(op, it->second)});
+  }
+  return out;
+}
+
+}  // namespace slotsim

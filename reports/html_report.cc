@@ -1,0 +1,338 @@
+// Assembling report.html: page frame, identity, tables; the charts come from html_charts.
+#include "reports/html_report.h"
+
+#include <vector>
+
+#include "reports/html_charts.h"
+#include "reports/report_format.h"
+#include "reports/summary_fields.h"
+#include "simulator/history.h"
+
+namespace slotsim {
+namespace {
+
+using nlohmann::json;
+
+constexpr size_t kMaxSwitchRows = 200;  // a flapping Redis can switch thousands of times
+
+constexpr const char* kStyle = R"css(
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #222;
+       margin: 24px auto; max-width: 960px; padding: 0 12px; line-height: 1.4; }
+h1 { font-size: 22px; margin-bottom: 4px; } h2 { font-size: 17px; margin-top: 32px;
+     border-bottom: 1px solid #ddd; padding-bottom: 4px; } h3 { font-size: 14px; }
+table { border-collapse: collapse; margin: 8px 0; font-size: 13px; }
+th, td { border: 1px solid #ddd; padding: 3px 8px; text-align: left; vertical-align: top; }
+th { background: #f4f4f4; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.pass { background: #dff3e0; color: #1b5e20; font-weight: 600; }
+td.fail { background: #fbe0e0; color: #b71c1c; font-weight: 600; }
+td.warn { background: #fff3d6; } tr.sub td { color: #555; }
+.verdict { font-size: 18px; font-weight: 700; padding: 8px 12px; border-radius: 4px; }
+.verdict.pass { background: #dff3e0; color: #1b5e20; }
+.verdict.fail { background: #fbe0e0; color: #b71c1c; }
+.verdict.none { background: #eee; color: #444; }
+pre { background: #f6f6f6; padding: 8px; font-size: 12px; white-space: pre-wrap;
+      word-break: break-all; }
+figure { margin: 12px 0; } figcaption { font-size: 12px; color: #555; }
+svg.chart { font-family: inherit; background: #fff; max-width: 100%; height: auto; }
+.key-fault { background: rgba(228,87,86,.25); padding: 0 6px; }
+.key-recovery { background: rgba(242,177,52,.3); padding: 0 6px; }
+.problems { color: #b71c1c; font-size: 12px; }
+)css";
+
+// A table cell: plain text (escaped on output) and an optional class.
+struct Cell {
+  Cell(std::string t, std::string c = "") : text(std::move(t)), css_class(std::move(c)) {}
+  Cell(const char* t) : text(t) {}  // NOLINT: implicit, so rows read as {{"a"}, {"b"}}
+  std::string text;
+  std::string css_class;
+};
+using Row = std::vector<Cell>;
+
+Cell Num(std::string text) { return {std::move(text), "num"}; }
+
+std::string Tag(std::string_view tag, std::string_view text, std::string_view css_class = "") {
+  const std::string cls = css_class.empty() ? "" : " class=\"" + XmlEscape(css_class) + "\"";
+  return "<" + std::string(tag) + cls + ">" + XmlEscape(text) + "</" + std::string(tag) + ">";
+}
+
+std::string Table(const std::vector<std::string>& header, const std::vector<Row>& rows,
+                  const std::vector<std::string>& row_classes = {}) {
+  std::string out = "<table>\n<thead><tr>";
+  for (const std::string& h : header) out += Tag("th", h);
+  out += "</tr></thead>\n<tbody>\n";
+  for (size_t r = 0; r < rows.size(); ++r) {
+    const std::string cls = r < row_classes.size() ? row_classes[r] : "";
+    out += cls.empty() ? "<tr>" : "<tr class=\"" + XmlEscape(cls) + "\">";
+    for (const Cell& c : rows[r]) out += Tag("td", c.text, c.css_class);
+    out += "</tr>\n";
+  }
+  return out + "</tbody>\n</table>\n";
+}
+
+std::string Section(std::string_view id, std::string_view title, const std::string& body) {
+  return "<section id=\"" + std::string(id) + "\">\n" + Tag("h2", title) + "\n" + body +
+         "</section>\n";
+}
+
+std::string Figure(const std::string& svg, std::string_view caption) {
+  return "<figure>\n" + svg + "\n" + Tag("figcaption", caption) + "\n</figure>\n";
+}
+
+// {failed, total} over summary "thresholds".
+std::pair<size_t, size_t> ThresholdCounts(const json& summary) {
+  size_t failed = 0, total = 0;
+  for (const json& t : ArrayAt(summary, "thresholds")) {
+    ++total;
+    if (!BoolAt(t, "ok", false)) ++failed;
+  }
+  return {failed, total};
+}
+
+std::string Verdict(const json& summary) {
+  const auto [failed, total] = ThresholdCounts(summary);
+  if (total == 0) return Tag("p", "No thresholds in this scenario", "verdict none");
+  if (failed == 0) {
+    return Tag("p", "\u2714 PASS \u2014 all " + std::to_string(total) + " thresholds met",
+               "verdict pass");
+  }
+  return Tag("p",
+             "\u2718 FAIL \u2014 " + std::to_string(failed) + " of " + std::to_string(total) +
+                 " thresholds failed",
+             "verdict fail");
+}
+
+std::string Identity(const json& s) {
+  const json& clients = ObjectAt(s, "clients");
+  const json& errors = ObjectAt(s, "errors");
+  const std::vector<Row> rows = {
+      {{"scenario"}, {TextAt(s, "scenario")}},
+      {{"target"}, {TextAt(s, "target")}},
+      {{"profile"}, {TextAt(s, "profile")}},
+      {{"seed"}, {TextAt(s, "seed")}},
+      {{"duration"}, {SinceStartText(NumberOr(s, "duration_s", 0))}},
+      {{"commit"}, {TextAt(s, "git_commit")}},
+      {{"clients"},
+       {"peak " + GroupedText(CountAt(clients, "peak")) + ", total " +
+        GroupedText(CountAt(clients, "total")) + ", rejected " +
+        GroupedText(CountAt(clients, "rejected"))}},
+      {{"throughput"},
+       {FixedText(NumberOr(ObjectAt(s, "throughput"), "ops_per_s", 0), 1) + " ops/s"}},
+      {{"errors"},
+       {GroupedText(CountAt(errors, "count")) + " (" +
+        FixedText(NumberOr(errors, "rate", 0) * 100, 3) + "%)"}}};
+  return Table({"run", ""}, rows) + Tag("h3", "Replay") + "\n<pre class=\"replay\"><code>" +
+         XmlEscape(TextAt(s, "replay", "(no replay command in this summary)")) + "</code></pre>\n";
+}
+
+std::string ThresholdsSection(const json& s) {
+  std::vector<Row> rows;
+  for (const json& t : ArrayAt(s, "thresholds")) {
+    const bool ok = BoolAt(t, "ok", false);
+    const std::string metric = TextAt(t, "metric");
+    const std::optional<double> value = NumberAt(t, "value");
+    rows.push_back({{ok ? "\u2714 pass" : "\u2718 fail", ok ? "pass" : "fail"},
+                    {metric},
+                    {TextAt(t, "condition")},
+                    Num(value ? ThresholdValueText(metric, *value) : "-"),
+                    {TextAt(t, "note", "")}});
+  }
+  if (rows.empty()) return Section("thresholds", "Thresholds", "<p>None.</p>\n");
+  return Section("thresholds", "Thresholds",
+                 Table({"", "metric", "condition", "measured", "note"}, rows));
+}
+
+std::string ChartsSections(const json& s) {
+  const std::string key =
+      " <span class=\"key-fault\">shaded red</span>: fault window; <span "
+      "class=\"key-recovery\">amber</span>: recovery until back on Redis; dashed line: "
+      "storage-mode switch.";
+  std::string out = Section(
+      "latency", "Latency over time",
+      "<figure>\n" + LatencyOverTimeChart(s) +
+          "\n<figcaption>Corrected p99 (from each request's intended start) per interval of " +
+          FixedText(NumberOr(ObjectAt(s, "timeseries"), "interval_s", 0), 3) + " s." + key +
+          "</figcaption>\n</figure>\n");
+  out += Section("throughput", "Throughput and errors over time",
+                 "<figure>\n" + ThroughputOverTimeChart(s) +
+                     "\n<figcaption>Completed operations and errors per second, every operation." +
+                     key + "</figcaption>\n</figure>\n");
+  std::vector<std::string> problems;
+  std::string spectra;
+  for (const SpectrumChart& c : SpectrumCharts(s, &problems)) {
+    spectra += Tag("h3", c.op) + "\n" +
+               Figure(c.svg, "Corrected latency at each percentile, " + c.op +
+                                 ", one line per storage mode that served it (phases merged).");
+  }
+  if (spectra.empty()) spectra = "<p>No latency histograms in this summary.</p>\n";
+  if (!problems.empty()) {
+    spectra += "<ul class=\"problems\">\n";
+    for (const std::string& p : problems) spectra += Tag("li", p) + "\n";
+    spectra += "</ul>\n";
+  }
+  return out + Section("spectrum", "Percentile spectrum", spectra);
+}
+
+Row OpRow(const std::string& label, const std::string& mode, const json& entry) {
+  const json& lat = ObjectAt(entry, "latency_us");
+  const uint64_t count = CountAt(entry, "count"), errors = CountAt(entry, "errors");
+  const double rate = count > 0 ? static_cast<double>(errors) / static_cast<double>(count) : 0;
+  return {{label},
+          {mode},
+          Num(GroupedText(count)),
+          {GroupedText(errors), errors > 0 ? "num fail" : "num"},
+          Num(FixedText(rate * 100, 3) + "%"),
+          Num(MsText(NumberOr(lat, "p50"))),
+          Num(MsText(NumberOr(lat, "p90"))),
+          Num(MsText(NumberOr(lat, "p99"))),
+          Num(MsText(NumberOr(lat, "p999"))),
+          Num(MsText(NumberOr(lat, "max")))};
+}
+
+std::string OperationsSection(const json& s) {
+  std::vector<Row> rows;
+  std::vector<std::string> classes;
+  const json& ops = ObjectAt(s, "ops");
+  for (const std::string& name : OpNamesOf(ops)) {
+    const json& entry = ObjectAt(ops, name);
+    if (CountAt(entry, "count") == 0) continue;
+    rows.push_back(OpRow(name, "all", entry));
+    classes.emplace_back();
+    for (const auto& [mode, by_mode] : ObjectAt(entry, "by_mode").items()) {
+      if (CountAt(by_mode, "count") == 0) continue;
+      rows.push_back(OpRow("", mode, by_mode));
+      classes.emplace_back("sub");
+    }
+  }
+  if (rows.empty()) return Section("operations", "Operations", "<p>No operation ran.</p>\n");
+  return Section("operations", "Operations (latency in ms from the intended start)",
+                 Table({"operation", "served by", "count", "errors", "error rate", "p50", "p90",
+                        "p99", "p99.9", "max"},
+                       rows, classes));
+}
+
+// A consistency figure; `severity` is the class when it is non-zero ("fail" or "warn").
+Row Figure(const json& c, const char* key, const char* meaning, const char* severity) {
+  const uint64_t n = CountAt(c, key);
+  return {{key}, {GroupedText(n), n > 0 ? std::string("num ") + severity : "num"}, {meaning}};
+}
+
+std::string ConsistencySection(const json& s) {
+  const json& c = ObjectAt(s, "consistency");
+  std::vector<Row> rows = {
+      Figure(c, "double_bookings", "two active bookings on one slot", "fail"),
+      Figure(c, "lost_bookings", "an acknowledged booking missing at the end", "fail"),
+      Figure(c, "phantom_bookings", "a stored booking nobody was told about", "fail"),
+      Figure(c, "hold_conflicts", "two clients told they hold one slot at once", "warn"),
+      Figure(c, "hold_conflicts_outside_failover", "the same, outside any failover window", "fail"),
+      Figure(c, "lost_holds", "a hold that vanished before its TTL", "warn")};
+  const json& lag = ObjectAt(c, "visibility_lag_ms");
+  const std::optional<double> p99 = NumberAt(lag, "p99");
+  rows.push_back(
+      {{"visibility_lag_ms"},
+       Num(p99 ? "p50 " + FixedText(NumberOr(lag, "p50"), 1) + " ms, p99 " + FixedText(*p99, 1) +
+                     " ms, max " + FixedText(NumberOr(lag, "max"), 1) + " ms"
+               : "not measured"),
+       {"from a hold's acknowledgement until other pollers see it"}});
+  return Section("consistency", "Consistency", Table({"figure", "value", "meaning"}, rows));
+}
+
+std::string OptionalMs(const json& j, const char* key) {
+  const std::optional<double> v = NumberAt(j, key);
+  return v ? GroupedText(static_cast<uint64_t>(*v > 0 ? *v : 0)) + " ms" : "-";
+}
+
+std::string OutagesTable(const json& f) {
+  std::vector<Row> rows;
+  for (const json& o : ArrayAt(f, "outages")) {
+    const double start = NumberOr(o, "start_s"), end = NumberOr(o, "end_s", start);
+    const uint64_t errors = CountAt(o, "errors");
+    rows.push_back({{TextAt(o, "kind")},
+                    Num(SinceStartText(start)),
+                    Num(SinceStartText(end)),
+                    Num(SinceStartText(end - start)),
+                    Num(OptionalMs(o, "detect_ms")),
+                    Num(OptionalMs(o, "recover_ms")),
+                    {GroupedText(errors), errors > 0 ? "num fail" : "num"}});
+  }
+  if (rows.empty()) return "<p>No faults were injected.</p>\n";
+  return Table({"fault", "start", "end", "lasted", "detect", "recover", "errors"}, rows);
+}
+
+std::string SwitchesTable(const json& f) {
+  const json& switches = ArrayAt(f, "switches");
+  std::vector<Row> rows;
+  for (const json& sw : switches) {
+    if (rows.size() == kMaxSwitchRows) break;
+    rows.push_back({Num(SinceStartText(NumberOr(sw, "at_s"))),
+                    {TextAt(sw, "from") + " \u2192 " + TextAt(sw, "to")},
+                    {TextAt(sw, "cause", "")},
+                    Num(OptionalMs(sw, "previous_mode_ms")),
+                    Num(GroupedText(CountAt(sw, "holds_migrated")))});
+  }
+  if (rows.empty()) return "";
+  std::string out =
+      Tag("h3", "Storage-mode switches") + "\n" +
+      Table({"at", "switch", "cause", "previous mode lasted", "holds migrated"}, rows);
+  if (switches.size() > rows.size()) {
+    out += Tag("p", "\u2026 and " + GroupedText(switches.size() - rows.size()) + " more.");
+  }
+  return out;
+}
+
+std::string FailoverSection(const json& s) {
+  const json& f = ObjectAt(s, "failover");
+  return Section("failover", "Failover",
+                 Tag("p", GroupedText(CountAt(f, "mode_switches")) + " storage-mode switches.") +
+                     "\n" + OutagesTable(f) + SwitchesTable(f));
+}
+
+std::string HarnessSection(const json& s) {
+  const json& r = ObjectAt(s, "run");
+  const json& late = ObjectAt(r, "scheduler_lateness_us");
+  const std::string lateness = CountAt(late, "count") == 0
+                                   ? "not measured (virtual time)"
+                                   : "p50 " + MsText(NumberOr(late, "p50")) + " ms, p99 " +
+                                         MsText(NumberOr(late, "p99")) + " ms, max " +
+                                         MsText(NumberOr(late, "max")) + " ms";
+  const std::vector<Row> rows = {
+      {{"wall time"}, Num(FixedText(NumberOr(r, "wall_s"), 2) + " s")},
+      {{"events"},
+       Num(GroupedText(CountAt(r, "events")) + " (" +
+           GroupedText(static_cast<uint64_t>(NumberOr(r, "events_per_s"))) + "/s)")},
+      {{"CPU"}, Num(FixedText(NumberOr(r, "cpu_s"), 2) + " s")},
+      {{"peak RSS"}, Num(FixedText(NumberOr(r, "peak_rss_mb"), 1) + " MB")},
+      {{"bytes per client"}, Num(GroupedText(CountAt(r, "bytes_per_client")))},
+      {{"scheduler lateness"}, Num(lateness)}};
+  return Section("harness", "The harness itself", Table({"figure", "value"}, rows));
+}
+
+std::string Head(const json& s) {
+  const auto [failed, total] = ThresholdCounts(s);
+  const std::string verdict = total == 0 ? "" : failed == 0 ? " \u00b7 PASS" : " \u00b7 FAIL";
+  return "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+         "style-src 'unsafe-inline'; img-src data:\">\n"
+         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n" +
+         Tag("title", "slotsim \u00b7 " + TextAt(s, "scenario") + verdict) + "\n<style>" + kStyle +
+         "</style>\n</head>\n";
+}
+
+}  // namespace
+
+std::string HtmlReport(const json& summary) {
+  const json& s = summary;
+  std::string body = "<body>\n<header>\n" + Tag("h1", "slotsim: " + TextAt(s, "scenario")) + "\n";
+  const std::string description = TextAt(s, "description", "");
+  if (!description.empty()) body += Tag("p", description) + "\n";
+  body += Verdict(s) + "\n" + Identity(s) + "</header>\n";
+  body += ThresholdsSection(s) + ChartsSections(s) + OperationsSection(s) + ConsistencySection(s) +
+          FailoverSection(s) + HarnessSection(s);
+  body += "<footer>" +
+          Tag("p", "Drawn from summary.json (" + TextAt(s, "schema") +
+                       ") by slotsim; regenerate with `slotsim report html "
+                       "SUMMARY.json`.") +
+          "</footer>\n</body>\n</html>\n";
+  return Head(s) + body;
+}
+
+}  // namespace slotsim

@@ -1,0 +1,79 @@
+// Tolerant summary.json accessors: every type is checked before a value is read.
+#include "reports/summary_fields.h"
+
+#include <algorithm>
+#include <cstdint>
+
+#include "simulator/history.h"
+
+namespace slotsim {
+
+using nlohmann::json;
+
+const json& FieldAt(const json& j, std::string_view key) {
+  static const json kNull;
+  if (!j.is_object()) return kNull;
+  auto it = j.find(key);
+  return it == j.end() ? kNull : *it;
+}
+
+const json& ObjectAt(const json& j, std::string_view key) {
+  static const json kEmpty = json::object();
+  const json& v = FieldAt(j, key);
+  return v.is_object() ? v : kEmpty;
+}
+
+const json& ArrayAt(const json& j, std::string_view key) {
+  static const json kEmpty = json::array();
+  const json& v = FieldAt(j, key);
+  return v.is_array() ? v : kEmpty;
+}
+
+std::string TextAt(const json& j, std::string_view key, std::string_view fallback) {
+  const json& v = FieldAt(j, key);
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_number() || v.is_boolean()) return v.dump();
+  return std::string(fallback);
+}
+
+std::optional<double> NumberAt(const json& j, std::string_view key) {
+  const json& v = FieldAt(j, key);
+  if (!v.is_number()) return std::nullopt;
+  return v.get<double>();
+}
+
+double NumberOr(const json& j, std::string_view key, double fallback) {
+  return NumberAt(j, key).value_or(fallback);
+}
+
+uint64_t CountAt(const json& j, std::string_view key) {
+  const json& v = FieldAt(j, key);
+  if (v.is_number_unsigned()) return v.get<uint64_t>();
+  if (v.is_number_integer()) return v.get<int64_t>() > 0 ? v.get<uint64_t>() : 0;
+  if (!v.is_number_float() || !(v.get<double>() > 0)) return 0;  // also NaN
+  return v.get<double>() < 1.8e19 ? static_cast<uint64_t>(v.get<double>()) : UINT64_MAX;
+}
+
+bool BoolAt(const json& j, std::string_view key, bool fallback) {
+  const json& v = FieldAt(j, key);
+  return v.is_boolean() ? v.get<bool>() : fallback;
+}
+
+std::vector<std::string> OpNamesOf(const json& ops) {
+  std::vector<std::string> names;
+  if (!ops.is_object()) return names;
+  for (int k = 0; k < kOpKinds; ++k) {
+    const std::string name(OpKindName(static_cast<OpKind>(k)));
+    if (ops.contains(name)) names.push_back(name);
+  }
+  for (const auto& [name, entry] : ops.items()) {
+    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+  }
+  return names;
+}
+
+double NumberOf(const json& v, double fallback) {
+  return v.is_number() ? v.get<double>() : fallback;
+}
+
+}  // namespace slotsim
