@@ -2,6 +2,7 @@
 #include "simulator/local_run.h"
 
 #include <atomic>
+#include <cstdio>
 #include <memory>
 #include <optional>
 #include <thread>
@@ -99,6 +100,8 @@ class LocalRun {
   // Sleeps until `t` or until the run is over or interrupted; false then.
   bool WaitUntil(Timestamp t);
   StatusOr<std::vector<Booking>> FinalBookings();
+  // One line on the harness's own load: its CPU and scheduler lateness.
+  void NoteHarness(const RunInfo& run) const;
   // The run's results; `wall_start` is when the run began (servers included).
   StatusOr<RunResult> Collect(Timestamp wall_start, double cpu_s);
 
@@ -348,6 +351,20 @@ StatusOr<RunResult> LocalRun::Run() {
   return Collect(wall_start, cpu_s);
 }
 
+void LocalRun::NoteHarness(const RunInfo& run) const {
+  const Histogram& late = run.scheduler_lateness;
+  const double run_s = static_cast<double>(sc_.duration.count()) / 1e6;
+  char line[256];
+  std::snprintf(line, sizeof line,
+                "local: harness CPU %.1f s (%.0f%% of one core); scheduler lateness p50 %lld us, "
+                "p99 %lld us, max %lld us over %lld operations",
+                run.cpu_s, run_s > 0 ? 100 * run.cpu_s / run_s : 0.0,
+                static_cast<long long>(late.ValueAtPercentile(50)),
+                static_cast<long long>(late.ValueAtPercentile(99)),
+                static_cast<long long>(late.Max()), static_cast<long long>(late.TotalCount()));
+  Note(line);
+}
+
 StatusOr<RunResult> LocalRun::Collect(Timestamp wall_start, double cpu_s) {
   RunResult result;
   result.scenario = sc_;
@@ -372,6 +389,7 @@ StatusOr<RunResult> LocalRun::Collect(Timestamp wall_start, double cpu_s) {
   result.run = RunInfoOf(wall_s, progress_.ops, peak_live_);
   result.run.cpu_s = cpu_s;
   result.run.scheduler_lateness = target_->lateness();
+  NoteHarness(result.run);
   return result;
 }
 

@@ -42,6 +42,22 @@ std::vector<FailoverWindow> FailoverWindows(const RunMetrics& m, Timestamp start
     if (o.recover_ms) end += Micros(*o.recover_ms * 1000);
     out.push_back(FailoverWindow{start + o.start, start + end});
   }
+  // The engine's own failovers too: on a real target a Redis call can miss its deadline
+  // without any injected fault (a loaded machine), and the switch it causes has the same
+  // legitimate transition conflicts. Each runs from the switch to MySQL until the switch back
+  // (or the run's end) plus the settle time.
+  const Timestamp run_end = start + m.duration;
+  for (size_t i = 0; i < m.switches.size(); ++i) {
+    if (m.switches[i].to != StorageMode::kMySql) continue;
+    Timestamp back = run_end;
+    for (size_t j = i + 1; j < m.switches.size(); ++j) {
+      if (m.switches[j].to != StorageMode::kMySql) {
+        back = m.switches[j].at;
+        break;
+      }
+    }
+    out.push_back(FailoverWindow{m.switches[i].at, back + heartbeat});
+  }
   return out;
 }
 

@@ -46,7 +46,8 @@ double CpuSeconds();
 ClientBehavior BehaviorFrom(const Scenario& s, Timestamp start);
 
 // The failover windows the checker files conflicts under: each outage from its start until
-// the engine is back on Redis, plus one heartbeat for re-asserted holds to settle.
+// the engine is back on Redis, and each of the engine's own switches to MySQL until it switched
+// back, plus one heartbeat for re-asserted holds to settle.
 std::vector<FailoverWindow> FailoverWindows(const RunMetrics& m, Timestamp start, Micros heartbeat);
 
 RunInfo RunInfoOf(double wall_s, uint64_t events, uint64_t peak_live);
