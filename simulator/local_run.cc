@@ -1,34 +1,14 @@
-// RunLocalScenario: servers, engine, workers, clients and faults on wall-clock time.
+// The local target's backend: the reference engine in this process over EngineStack.
 #include "simulator/local_run.h"
 
-#include <atomic>
-#include <cstdio>
-#include <memory>
-#include <optional>
-#include <thread>
-
 #include "engine/engine_stack.h"
-#include "simulator/child_registry.h"
 #include "simulator/engine_ops.h"
-#include "simulator/fault_proxy.h"
-#include "simulator/history_io.h"
-#include "simulator/load.h"
-#include "simulator/local_faults.h"
-#include "simulator/managed_servers.h"
-#include "simulator/realtime_loop.h"
-#include "simulator/realtime_target.h"
-#include "simulator/run_support.h"
+#include "simulator/realtime_run.h"
 
 namespace slotsim {
 namespace {
 
 constexpr char kPrefix[] = "slotsim_local_";
-// The loop checks the end of the run, live clients and progress this often.
-constexpr Micros kTick{100'000};
-// The clients' first timers are armed this far ahead of the run's start, so they are not late.
-constexpr Micros kStartLead{200'000};
-// How often the main thread looks for a signal while it waits.
-constexpr Millis kWatchInterval{20};
 
 // The engine on one worker: an operation's status becomes its outcome. A failure that is not
 // a domain answer may have taken effect on a real server (a timeout after the write), so a
@@ -53,351 +33,50 @@ class EngineExecutor final : public OpExecutor {
   const Store& store_;
 };
 
-// Fault moments, posted to the loop thread where the recorder lives.
-class PostingTimeline final : public FaultTimeline {
+class LocalBackend final : public RealtimeBackend {
  public:
-  PostingTimeline(RealtimeLoop& loop, Recorder& recorder) : loop_(loop), recorder_(recorder) {}
-  // The posted tasks capture the recorder, not this timeline, which may be gone when they run.
-  void Started(const std::string& kind, Timestamp at) override {
-    loop_.Post([rec = &recorder_, kind, at] { rec->FaultStarted(kind, at); });
-  }
-  void Ended(Timestamp at) override {
-    loop_.Post([rec = &recorder_, at] { rec->FaultEnded(at); });
-  }
+  explicit LocalBackend(const Scenario& scenario) : sc_(scenario) {}
 
- private:
-  RealtimeLoop& loop_;
-  Recorder& recorder_;
-};
+  std::string name() const override { return "local"; }
+  bool wants_servers() const override { return true; }
 
-std::string Interrupted(int sig) {
-  return "interrupted by signal " + std::to_string(sig) + "; servers stopped";
-}
-
-// One local run. Members are declared in teardown order reversed: the servers outlive the
-// engine, which outlives the workers, which outlive the clients.
-class LocalRun {
- public:
-  LocalRun(const Scenario& scenario, const RunOptions& options)
-      : sc_(scenario), options_(options), wall_(*options.wall_clock) {}
-
-  StatusOr<RunResult> Run();
-
- private:
-  void Note(const std::string& line) const {
-    if (options_.note) options_.note(line);
-  }
-  Status StartServers();
-  Status StartProxies();
-  Status StartEngine();
-  void Wire();
-  // Loop thread: starts the load and the ticker.
-  void Begin();
-  void OnTick();
-  // Main thread: fault steps at their times, then waits for the loop. Returns the first
-  // failed step's error, or the interruption.
-  Status Supervise();
-  // Sleeps until `t` or until the run is over or interrupted; false then.
-  bool WaitUntil(Timestamp t);
-  StatusOr<std::vector<Booking>> FinalBookings();
-  // One line on the harness's own load: its CPU and scheduler lateness.
-  void NoteHarness(const RunInfo& run) const;
-  // The run's results; `wall_start` is when the run began (servers included).
-  StatusOr<RunResult> Collect(Timestamp wall_start, double cpu_s);
-
-  const Scenario& sc_;
-  const RunOptions& options_;
-  Clock& wall_;
-  Timestamp start_, end_, drain_limit_;
-
-  std::unique_ptr<ManagedMariaDb> mysql_server_;
-  std::unique_ptr<ManagedRedis> redis_server_;
-  std::unique_ptr<FaultProxy> redis_proxy_, mysql_proxy_;
-  RedisUrl redis_url_;
-  MySqlUrl mysql_url_;
-  SystemClock engine_clock_;  // the failover probes' timer thread
-  std::unique_ptr<EngineStack> stack_;
-
-  RealtimeLoop loop_;
-  std::unique_ptr<Recorder> recorder_;
-  std::unique_ptr<Checker> checker_;
-  CheckerOptions checker_options_;
-  ProgressSink progress_;
-  TeeSink tee_;
-  std::unique_ptr<JsonlHistoryWriter> history_;
-  std::unique_ptr<RealtimeTarget> target_;
-  Random root_{0}, client_random_{0}, load_random_{0};
-  std::unique_ptr<ClientPool> pool_;
-  std::unique_ptr<LoadDriver> load_;
-
-  // Loop thread state.
-  uint64_t peak_live_ = 0;
-  Timestamp last_progress_;
-  uint64_t last_ops_ = 0;
-  bool stopped_clients_ = false;
-  // Set by the main thread to end the run early (a signal, a failed fault step).
-  std::atomic<bool> abort_{false};
-  std::atomic<bool> loop_done_{false};
-};
-
-Status LocalRun::StartServers() {
-  ManagedOptions mo;
-  mo.dir = options_.server_dir;
-  mo.keep = options_.keep_servers;
-  if (sc_.target.mysql.empty()) {
-    Note("local: starting mariadbd (about 3 s) ...");
-    SLOTSIM_ASSIGN_OR_RETURN(mysql_server_, ManagedMariaDb::Start(mo));
-    mysql_url_ = mysql_server_->url();
-    Note("local: mariadbd on 127.0.0.1:" + std::to_string(mysql_server_->port()) + " in " +
-         mysql_server_->dir());
-  } else {
-    SLOTSIM_ASSIGN_OR_RETURN(mysql_url_, ParseMySqlUrl(sc_.target.mysql));
-  }
-  if (sc_.target.redis.empty()) {
-    mo.persistent = LocalFaultNeedsOf(sc_.faults).persistent_redis;
-    SLOTSIM_ASSIGN_OR_RETURN(redis_server_, ManagedRedis::Start(mo));
-    redis_url_ = redis_server_->url();
-    Note("local: redis-server on 127.0.0.1:" + std::to_string(redis_server_->port()) +
-         (mo.persistent ? " (appendfsync always)" : "") + " in " + redis_server_->dir());
-  } else {
-    SLOTSIM_ASSIGN_OR_RETURN(redis_url_, ParseRedisUrl(sc_.target.redis));
-  }
-  return Status::Ok();
-}
-
-Status LocalRun::StartProxies() {
-  const LocalFaultNeeds needs = LocalFaultNeedsOf(sc_.faults);
-  auto start = [this](const std::string& host, int& port,
-                      std::unique_ptr<FaultProxy>& out) -> Status {
-    FaultProxyOptions po;
-    po.listen = ProxyEndpoint{"127.0.0.1", 0};
-    po.upstream = ProxyEndpoint{host, port};
-    po.seed = sc_.seed;
-    po.max_connections = 4 * sc_.target.workers + 64;
-    SLOTSIM_ASSIGN_OR_RETURN(out, FaultProxy::Start(po));
-    Note("local: fault proxy 127.0.0.1:" + std::to_string(out->port()) + " -> " + host + ":" +
-         std::to_string(port));
-    port = out->port();
+  Status Start(const RedisUrl& redis, const MySqlUrl& mysql,
+               const std::function<void(const std::string&)>& /*note*/) override {
+    EngineStackOptions eo;
+    eo.redis = redis;
+    eo.mysql = mysql;
+    eo.engine = EngineOptions{sc_.engine.grid, sc_.engine.policy};
+    eo.prefix = kPrefix;
+    eo.redis_pool = sc_.target.workers;
+    eo.mysql_pool = sc_.target.workers;
+    eo.reset = true;
+    SLOTSIM_ASSIGN_OR_RETURN(stack_, EngineStack::Create(eo, engine_clock_));
     return Status::Ok();
-  };
-  if (needs.redis_proxy) {
-    SLOTSIM_RETURN_IF_ERROR(start(redis_url_.host, redis_url_.port, redis_proxy_));
-    redis_url_.host = "127.0.0.1";
   }
-  if (needs.mysql_proxy) {
-    SLOTSIM_RETURN_IF_ERROR(start(mysql_url_.host, mysql_url_.port, mysql_proxy_));
-    mysql_url_.host = "127.0.0.1";
-  }
-  return Status::Ok();
-}
 
-Status LocalRun::StartEngine() {
-  EngineStackOptions eo;
-  eo.redis = redis_url_;
-  eo.mysql = mysql_url_;
-  eo.engine = EngineOptions{sc_.engine.grid, sc_.engine.policy};
-  eo.prefix = kPrefix;
-  eo.redis_pool = sc_.target.workers;
-  eo.mysql_pool = sc_.target.workers;
-  eo.reset = true;
-  SLOTSIM_ASSIGN_OR_RETURN(stack_, EngineStack::Create(eo, engine_clock_));
-  return Status::Ok();
-}
+  const Grid& grid() const override { return stack_->engine().grid(); }
+  std::unique_ptr<OpExecutor> NewExecutor(int /*worker*/) override {
+    return std::make_unique<EngineExecutor>(stack_->engine(), stack_->failover());
+  }
+  StorageMode mode() const override { return stack_->failover().mode(); }
+  void SetSwitchListener(std::function<void(const ModeSwitch&)> listener) override {
+    if (stack_) stack_->failover().SetSwitchListener(std::move(listener));
+  }
+  StatusOr<std::vector<Booking>> FinalBookings() override {
+    return stack_->mysql().ActiveBookings("");
+  }
 
-// Builds the recorder, checker, sinks, workers, clients and load on the main thread (before
-// the loop thread exists, so the loop sees them fully built).
-void LocalRun::Wire() {
-  RecorderOptions ro{start_, sc_.output.timeseries_interval, 3};
-  ro.initial_mode = stack_->failover().mode();
-  recorder_ = std::make_unique<Recorder>(ro);
-  checker_ = std::make_unique<Checker>(checker_options_);
-  tee_.Add(recorder_.get());
-  tee_.Add(checker_.get());
-  tee_.Add(&progress_);
-  if (history_) tee_.Add(history_.get());
-  stack_->failover().SetSwitchListener(
-      [this](const ModeSwitch& sw) { loop_.Post([this, sw] { recorder_->ModeSwitched(sw); }); });
-  SlotEngine& engine = stack_->engine();
-  const Store& store = stack_->failover();
-  RealtimeTargetOptions to;
-  to.workers = sc_.target.workers;
-  to.max_in_flight = static_cast<uint64_t>(sc_.load.max_clients);
-  target_ = std::make_unique<RealtimeTarget>(
-      loop_, engine.grid(),
-      [&engine, &store](int) { return std::make_unique<EngineExecutor>(engine, store); }, to);
-  root_ = Random(sc_.seed);
-  client_random_ = root_.Fork(2);
-  load_random_ = root_.Fork(3);
-  pool_ = std::make_unique<ClientPool>(*target_, client_random_, BehaviorFrom(sc_, start_), tee_,
-                                       static_cast<uint64_t>(sc_.load.max_clients));
-  load_ = std::make_unique<LoadDriver>(sc_.load, sc_, *pool_, loop_, load_random_);
-}
-
-void LocalRun::Begin() {
-  last_progress_ = wall_.Now();
-  load_->Start(start_, sc_.duration);
-  loop_.ScheduleAt(start_, [this] { OnTick(); });
-}
-
-void LocalRun::OnTick() {
-  const Timestamp now = loop_.Now();
-  peak_live_ = std::max(peak_live_, pool_->live());
-  recorder_->ClientsChanged(pool_->live(), pool_->total());
-  if (!stopped_clients_ && (now >= end_ || abort_.load())) {
-    pool_->StopAll();
-    stopped_clients_ = true;
-  }
-  if (abort_.load() || (stopped_clients_ && pool_->in_flight() == 0) || now > drain_limit_) {
-    loop_.Quit();
-    return;
-  }
-  if (options_.progress && now - last_progress_ >= Micros(1'000'000)) {
-    Progress p;
-    p.elapsed = std::min(now, end_) - start_;
-    p.duration = sc_.duration;
-    p.live_clients = pool_->live();
-    const double secs = static_cast<double>((now - last_progress_).count()) / 1e6;
-    p.ops_per_s = static_cast<double>(progress_.ops - last_ops_) / secs;
-    p.errors = progress_.errors;
-    p.mode = progress_.mode;
-    options_.progress(p);
-    last_progress_ = now;
-    last_ops_ = progress_.ops;
-  }
-  loop_.ScheduleAt(now + kTick, [this] { OnTick(); });
-}
-
-bool LocalRun::WaitUntil(Timestamp t) {
-  while (true) {
-    if (ChildRegistry::TerminationSignal() != 0 || loop_done_.load()) return false;
-    const Timestamp now = wall_.Now();
-    if (now >= t) return true;
-    std::this_thread::sleep_for(std::min<Micros>(t - now, kWatchInterval));
-  }
-}
-
-Status LocalRun::Supervise() {
-  LocalFaultBackends fb{redis_server_.get(), mysql_server_.get(), redis_proxy_.get(),
-                        mysql_proxy_.get()};
-  PostingTimeline timeline(loop_, *recorder_);
-  Status result = Status::Ok();
-  for (const FaultStep& step : PlanLocalFaults(sc_.faults, fb, wall_, timeline)) {
-    if (!WaitUntil(start_ + step.at)) break;
-    Note("local: fault " + step.what);
-    if (Status s = step.act(); !s.ok()) {
-      result =
-          Status(Code::kUnavailable, "fault step \"" + step.what + "\" failed: " + s.ToString());
-      abort_.store(true);
-      break;
-    }
-  }
-  WaitUntil(Timestamp::max());
-  if (int sig = ChildRegistry::TerminationSignal(); sig != 0) {
-    abort_.store(true);
-    return Status::Unavailable(Interrupted(sig));
-  }
-  return result;
-}
-
-StatusOr<std::vector<Booking>> LocalRun::FinalBookings() {
-  // MySQL may still be recovering from a fault that ended with the run: retry for a while.
-  StatusOr<std::vector<Booking>> out = stack_->mysql().ActiveBookings("");
-  for (int i = 0; i < 50 && !out.ok(); ++i) {
-    std::this_thread::sleep_for(Millis(200));
-    out = stack_->mysql().ActiveBookings("");
-  }
-  if (!out.ok()) {
-    return Status(out.status().code(),
-                  "reading the final bookings from MySQL: " + out.status().message());
-  }
-  return out;
-}
-
-StatusOr<RunResult> LocalRun::Run() {
-  SLOTSIM_RETURN_IF_ERROR(
-      CheckLocalFaults(sc_.faults, sc_.target.redis.empty(), sc_.target.mysql.empty()));
-  const Timestamp wall_start = wall_.Now();
-  SLOTSIM_RETURN_IF_ERROR(StartServers());
-  SLOTSIM_RETURN_IF_ERROR(StartProxies());
-  SLOTSIM_RETURN_IF_ERROR(StartEngine());
-  checker_options_.hold_ttl = sc_.engine.policy.hold_ttl;
-  if (!options_.history_path.empty()) {
-    history_ = std::make_unique<JsonlHistoryWriter>();
-    SLOTSIM_RETURN_IF_ERROR(history_->Open(options_.history_path));
-    history_->WriteCheckerOptions(checker_options_);
-  }
-  if (int sig = ChildRegistry::TerminationSignal(); sig != 0) {
-    return Status::Unavailable(Interrupted(sig));
-  }
-  start_ = wall_.Now() + kStartLead;
-  end_ = start_ + sc_.duration;
-  // A hung call costs at most the Redis deadline plus a MySQL call at its read timeout.
-  drain_limit_ = end_ + sc_.engine.policy.redis_deadline + Micros(15'000'000);
-  Wire();
-  target_->Start();
-  const double cpu_before = CpuSeconds();
-  loop_.Post([this] { Begin(); });
-  std::thread loop_thread([this] {
-    loop_.Run();
-    loop_done_.store(true);
-  });
-  Status supervised = Supervise();
-  if (!supervised.ok()) loop_.Quit();
-  loop_thread.join();
-  target_->Stop();
-  const double cpu_s = CpuSeconds() - cpu_before;
-  stack_->failover().SetSwitchListener(nullptr);
-  if (!supervised.ok()) return supervised;
-  return Collect(wall_start, cpu_s);
-}
-
-void LocalRun::NoteHarness(const RunInfo& run) const {
-  const Histogram& late = run.scheduler_lateness;
-  const double run_s = static_cast<double>(sc_.duration.count()) / 1e6;
-  char line[256];
-  std::snprintf(line, sizeof line,
-                "local: harness CPU %.1f s (%.0f%% of one core); scheduler lateness p50 %lld us, "
-                "p99 %lld us, max %lld us over %lld operations",
-                run.cpu_s, run_s > 0 ? 100 * run.cpu_s / run_s : 0.0,
-                static_cast<long long>(late.ValueAtPercentile(50)),
-                static_cast<long long>(late.ValueAtPercentile(99)),
-                static_cast<long long>(late.Max()), static_cast<long long>(late.TotalCount()));
-  Note(line);
-}
-
-StatusOr<RunResult> LocalRun::Collect(Timestamp wall_start, double cpu_s) {
-  RunResult result;
-  result.scenario = sc_;
-  result.target = "local";
-  result.git_commit = SLOTSIM_GIT_COMMIT;
-  result.metrics = recorder_->Finish(end_);
-  result.metrics.clients_peak = std::max<uint64_t>(result.metrics.clients_peak, peak_live_);
-  result.rejected_arrivals = pool_->rejected();
-  for (const FailoverWindow& w : FailoverWindows(result.metrics, start_, sc_.engine.heartbeat)) {
-    checker_->AddFailoverWindow(w.start, w.end);
-    if (history_) history_->WriteFailoverWindow(w);
-  }
-  StatusOr<std::vector<Booking>> final_bookings = FinalBookings();
-  if (!final_bookings.ok()) return final_bookings.status();
-  checker_->Finish(*final_bookings, end_);
-  result.consistency = checker_->report();
-  if (history_) {
-    history_->WriteFinalBookings(*final_bookings, end_);
-    SLOTSIM_RETURN_IF_ERROR(history_->Close());
-  }
-  const double wall_s = static_cast<double>((wall_.Now() - wall_start).count()) / 1e6;
-  result.run = RunInfoOf(wall_s, progress_.ops, peak_live_);
-  result.run.cpu_s = cpu_s;
-  result.run.scheduler_lateness = target_->lateness();
-  NoteHarness(result.run);
-  return result;
-}
+ private:
+  const Scenario& sc_;
+  SystemClock engine_clock_;  // the failover probes' timer thread; outlives the stack
+  std::unique_ptr<EngineStack> stack_;
+};
 
 }  // namespace
 
 StatusOr<RunResult> RunLocalScenario(const Scenario& scenario, const RunOptions& options) {
-  LocalRun run(scenario, options);
-  return run.Run();
+  LocalBackend backend(scenario);
+  return RunRealtimeScenario(scenario, options, backend);
 }
 
 }  // namespace slotsim
