@@ -8,13 +8,13 @@ namespace slotsim {
 SimTarget::SimTarget(SimClock& clock, Random& random, SimTargetOptions options)
     : clock_(clock), random_(random), options_(std::move(options)) {
   const Micros redis_deadline = options_.engine.policy.redis_deadline;
-  redis_ = std::make_unique<ModelStore>(
-      redis_state_, cost_, random_,
-      ModelOptions{options_.redis_latency, options_.redis_latency, redis_deadline});
-  mysql_ = std::make_unique<ModelStore>(
-      mysql_state_, cost_, random_,
-      ModelOptions{options_.mysql_read_latency, options_.mysql_write_latency,
-                   options_.mysql_deadline});
+  ModelOptions redis{options_.redis_latency, options_.redis_latency, redis_deadline};
+  redis.servers = options_.redis_servers;
+  ModelOptions mysql{options_.mysql_read_latency, options_.mysql_write_latency,
+                     options_.mysql_deadline};
+  mysql.servers = options_.mysql_servers;
+  redis_ = std::make_unique<ModelStore>(redis_state_, cost_, random_, clock_, std::move(redis));
+  mysql_ = std::make_unique<ModelStore>(mysql_state_, cost_, random_, clock_, std::move(mysql));
   failover_ = std::make_unique<FailoverStore>(*redis_, *mysql_, clock_,
                                               FailoverOptionsFrom(options_.engine.policy));
 }
@@ -39,7 +39,9 @@ void SimTarget::Submit(const OpRequest& req, Done done) {
   Pending& p = pending_[index];
   p.done = std::move(done);
   OpResult& r = p.result;
+  cost_.in_request = true;
   ExecuteOp(*engine_, *failover_, req, r);
+  cost_.in_request = false;
   r.invoked = clock_.Now();
   r.completed = r.invoked + cost_.total;
   if (r.status.ok()) {

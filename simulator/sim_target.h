@@ -2,7 +2,8 @@
 // over two ModelStores (a model of Redis and one of MySQL) on a SimClock, single-threaded. An
 // operation takes effect the moment it is submitted; its answer is delivered after the virtual
 // time its backend calls cost (drawn from the models' latency distributions, plus the engine's
-// own overhead). Faults are applied to the models by the fault schedule.
+// own overhead; with a finite number of servers per backend, also its wait in the backend's
+// queue: model_store.h, "Capacity"). Faults are applied to the models by the fault schedule.
 #pragma once
 
 #include <deque>
@@ -26,6 +27,8 @@ struct SimTargetOptions {
   Distribution mysql_write_latency;
   Distribution engine_overhead;
   Micros mysql_deadline{5'000'000};  // what a hung MySQL call costs (the read timeout)
+  int redis_servers = 0;             // ModelOptions::servers of each model; 0 = unlimited
+  int mysql_servers = 0;
 };
 
 // Answers wait for their completion time in a pool of reused slots, each an allocation-free

@@ -1,0 +1,175 @@
+// `slotsim capacity`: the largest load a scenario holds within its SLOs (simulator/capacity.h);
+// prints each probe and the answer, writes capacity.json and capacity.html.
+#include "simulator/capacity.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+#include "cli/cli_util.h"
+#include "cli/commands.h"
+#include "common/duration.h"
+#include "reports/capacity_report.h"
+#include "simulator/child_registry.h"
+
+namespace slotsim::cli {
+namespace {
+
+constexpr const char* kCapacityUsage =
+    "usage: slotsim capacity SCENARIO --slo 'METRIC<VALUE' [--slo ...] [options]\n"
+    "\n"
+    "Finds the largest load SCENARIO's deployment holds while every SLO holds: a coarse ramp\n"
+    "from --min (x --growth, or + --step) until a probe fails or --max passes, then bisection\n"
+    "to --resolution. Each probe runs the scenario (its target, engine, clients and faults) with\n"
+    "[load] replaced by one level — concurrent clients (closed model) or arrivals per second\n"
+    "(open model) — ramped up over the warm-up share of --step-duration and held for the rest.\n"
+    "SLOs are threshold metrics (docs/scenarios.md, \"Metrics\"), e.g. 'latency.poll.p99<50ms',\n"
+    "'errors.rate<0.1%'; without --slo the scenario's [thresholds] are the SLOs. Writes\n"
+    "capacity.json and capacity.html (the latency-vs-load curve, the knee marked). On the sim\n"
+    "target give the backends a capacity ([sim] redis_servers, mysql_servers) or latency never\n"
+    "rises with load. See docs/capacity.md.\n"
+    "\n"
+    "exit codes: 0 capacity found (or not bound at --max), 1 runtime failure, 2 bad input,\n"
+    "            99 even --min fails the SLOs, 130 / 143 interrupted\n"
+    "\n"
+    "options";
+
+void AddOptions(po::options_description& desc) {
+  desc.add_options()("help,h", "this text")("scenario", po::value<std::string>(),
+                                            "the scenario file (positional)")(
+      "slo", po::value<std::vector<std::string>>()->composing(),
+      "an SLO every probe must meet, METRIC<op>VALUE, e.g. 'latency.poll.p99<50ms' (repeatable)")(
+      "vary", po::value<std::string>()->default_value("clients"),
+      "the load to vary: clients (closed model) | arrival_rate (open model, arrivals/s)")(
+      "min", po::value<double>()->default_value(10), "the first load probed")(
+      "max", po::value<double>()->default_value(1000), "the highest load probed")(
+      "growth", po::value<double>()->default_value(2), "coarse ramp: each load x this")(
+      "step", po::value<double>()->default_value(0), "coarse ramp: each load + this (linear)")(
+      "resolution", po::value<double>()->default_value(0),
+      "bisect until pass and fail are this close (0 = 5% of the load)")(
+      "step-duration", po::value<std::string>()->default_value("2m"), "each probe's run time")(
+      "warmup", po::value<double>()->default_value(0.25),
+      "share of each probe spent ramping up to its load")(
+      "target", po::value<std::string>(), "override [target] kind: sim | local | http")(
+      "seed", po::value<uint64_t>(), "override the scenario's seed")(
+      "set", po::value<std::vector<std::string>>()->composing(),
+      "override any scenario key, e.g. --set sim.redis_servers=4 (repeatable)")(
+      "out", po::value<std::string>(),
+      "output directory (default runs/<scenario>-capacity-<time>)")(
+      "keep-probes", po::bool_switch(),
+      "also write each probe's summary and reports to OUT/probes/");
+}
+
+std::vector<std::string> Overrides(const po::variables_map& vm) {
+  std::vector<std::string> out;
+  if (vm.count("target")) out.push_back("target.kind=\"" + vm["target"].as<std::string>() + "\"");
+  if (vm.count("seed")) out.push_back("seed=" + std::to_string(vm["seed"].as<uint64_t>()));
+  if (vm.count("set")) {
+    for (const std::string& s : vm["set"].as<std::vector<std::string>>()) out.push_back(s);
+  }
+  return out;
+}
+
+StatusOr<CapacityOptions> ReadOptions(const po::variables_map& vm, const Scenario& scenario) {
+  CapacityOptions o;
+  SLOTSIM_ASSIGN_OR_RETURN(o.vary, ParseVary(vm["vary"].as<std::string>()));
+  if (vm.count("slo")) {
+    for (const std::string& text : vm["slo"].as<std::vector<std::string>>()) {
+      SLOTSIM_ASSIGN_OR_RETURN(Threshold t, ParseSlo(text));
+      o.slos.push_back(std::move(t));
+    }
+  } else {
+    o.slos = scenario.thresholds;
+  }
+  o.min = vm["min"].as<double>();
+  o.max = vm["max"].as<double>();
+  o.growth = vm["growth"].as<double>();
+  o.step = vm["step"].as<double>();
+  o.resolution = vm["resolution"].as<double>();
+  o.warmup = vm["warmup"].as<double>();
+  StatusOr<Micros> step = ParseDuration(vm["step-duration"].as<std::string>());
+  if (!step.ok()) return Status::InvalidArgument("--step-duration: " + step.status().message());
+  o.step_duration = *step;
+  SLOTSIM_RETURN_IF_ERROR(CheckCapacityOptions(o));
+  return o;
+}
+
+// The real path of this executable, for an http target that launches `slotsim serve` itself.
+std::string SelfBinary() {
+  std::error_code ec;
+  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string() : self.string();
+}
+
+int Search(const Scenario& scenario, const CapacityOptions& o, const std::string& out, bool keep) {
+  SystemClock wall;
+  SummaryProbeOptions po;
+  po.run.wall_clock = &wall;
+  po.run.self_binary = SelfBinary();
+  po.run.note = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
+  if (keep) po.keep_dir = out + "/probes";
+  if (scenario.target.kind != "sim") {
+    ChildRegistry::InstallTerminationHandlers(ChildRegistry::OnSignal::kFlag);
+  }
+  StatusOr<CapacityResult> result = FindCapacity(scenario, o, SummaryProbeRunner(std::move(po)),
+                                                 [&o](const CapacityProbe& p, size_t i) {
+                                                   std::printf("%s\n", ProbeLine(o, p, i).c_str());
+                                                   std::fflush(stdout);
+                                                 });
+  if (!result.ok()) {
+    std::cerr << "slotsim capacity: " << result.status().ToString() << "\n";
+    if (int sig = ChildRegistry::TerminationSignal()) return ChildRegistry::ExitCodeFor(sig);
+    return result.status().code() == Code::kInvalidArgument ? kExitBadInput : kExitRuntime;
+  }
+  std::printf("%s\n", AnswerText(o, *result).c_str());
+  if (Status s = WriteCapacityReports(CapacityJson(scenario, o, *result), out); !s.ok()) {
+    std::cerr << "slotsim capacity: " << s.ToString() << "\n";
+    return kExitRuntime;
+  }
+  std::printf("capacity: %s/capacity.json\nreport:   %s/capacity.html\n", out.c_str(), out.c_str());
+  return result->outcome == CapacityOutcome::kMinFails ? kExitThresholds : kExitOk;
+}
+
+}  // namespace
+
+int RunCapacity(int argc, char** argv) {
+  po::options_description desc(kCapacityUsage);
+  AddOptions(desc);
+  po::positional_options_description pos;
+  pos.add("scenario", 1);
+  po::variables_map vm;
+  if (!ParseOptions("capacity", argc, argv, desc, pos, vm)) return kExitBadInput;
+  if (vm.count("help")) {
+    std::cout << desc << "\n";
+    return kExitOk;
+  }
+  if (!vm.count("scenario")) {
+    std::cerr << "slotsim capacity: missing SCENARIO\n\n" << desc << "\n";
+    return kExitBadInput;
+  }
+  StatusOr<Scenario> scenario = LoadScenario(vm["scenario"].as<std::string>(), Overrides(vm));
+  if (!scenario.ok()) {
+    std::cerr << "slotsim capacity: " << scenario.status().message() << "\n";
+    return kExitBadInput;
+  }
+  StatusOr<CapacityOptions> options = ReadOptions(vm, *scenario);
+  if (!options.ok()) {
+    std::cerr << "slotsim capacity: " << options.status().message() << "\n";
+    return kExitBadInput;
+  }
+  SystemClock wall;
+  const std::string out = vm.count("out") ? vm["out"].as<std::string>()
+                                          : DefaultRunDir(scenario->name + "-capacity", wall.Now());
+  if (Status s = MakeDirs(out); !s.ok()) {
+    std::cerr << "slotsim capacity: " << s.message() << "\n";
+    return kExitRuntime;
+  }
+  std::printf("slotsim capacity %s: target %s, varying %s from %g to %g, %s per probe\n",
+              scenario->name.c_str(), scenario->target.kind.c_str(),
+              std::string(VaryName(options->vary)).c_str(), options->min, options->max,
+              FormatDuration(options->step_duration).c_str());
+  std::fflush(stdout);
+  return Search(*scenario, *options, out, vm["keep-probes"].as<bool>());
+}
+
+}  // namespace slotsim::cli
