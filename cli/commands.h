@@ -21,7 +21,12 @@ int RunCheck(int argc, char** argv);
 int RunProxy(int argc, char** argv);
 // `slotsim serve [--store ...]`: the reference engine over HTTP (docs/serve.md).
 int RunServe(int argc, char** argv);
-// `slotsim report html|md|junit SUMMARY.json [-o OUT]`: redraws a report from a summary.
+// `slotsim report html|md|junit SUMMARY.json [-o OUT]`: redraws a report from a summary;
+// `slotsim report merge A/summary.json B/summary.json ... -o DIR`: merges shards' summaries.
 int RunReport(int argc, char** argv);
+// `slotsim gate RUN/summary.json --baseline BASE/summary.json`: regression gate (docs/ci.md).
+int RunGate(int argc, char** argv);
+// `slotsim capacity SCENARIO --slo ...`: the largest load within the SLOs (docs/capacity.md).
+int RunCapacity(int argc, char** argv);
 
 }  // namespace slotsim::cli

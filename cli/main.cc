@@ -17,10 +17,12 @@ constexpr const char* kUsage =
     "commands:\n"
     "  run        run a scenario (scenarios/*.toml) and report; see `slotsim run --help`\n"
     "  swarm      run a scenario under many seeds on the sim target; print failing seeds\n"
+    "  capacity   find the largest load (clients or arrivals/s) that meets the SLOs\n"
     "  check      recompute the consistency figures from a history.jsonl\n"
     "  proxy      a TCP fault proxy (latency, blackhole, reset, down, bandwidth) before a server\n"
     "  serve      the reference engine over HTTP (heartbeat protocol), /healthz and /metrics\n"
-    "  report     redraw report.html, report.md or junit.xml from a summary.json\n"
+    "  report     redraw report.html, report.md or junit.xml from a summary.json; merge shards\n"
+    "  gate       compare a run's summary.json against a baseline; exit 99 on a regression\n"
     "  version    print the version and git commit\n"
     "\n"
     "options:\n"
@@ -49,6 +51,8 @@ int main(int argc, char** argv) {
   if (command == "proxy") return slotsim::cli::RunProxy(argc - 1, argv + 1);
   if (command == "serve") return slotsim::cli::RunServe(argc - 1, argv + 1);
   if (command == "report") return slotsim::cli::RunReport(argc - 1, argv + 1);
+  if (command == "capacity") return slotsim::cli::RunCapacity(argc - 1, argv + 1);
+  if (command == "gate") return slotsim::cli::RunGate(argc - 1, argv + 1);
   std::fprintf(stderr, "slotsim: unknown command \"%s\"\n\n%s", command.c_str(), kUsage);
   return slotsim::cli::kExitBadInput;
 }

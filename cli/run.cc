@@ -3,10 +3,12 @@
 #include "simulator/run.h"
 
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "reports/abort_check.h"
 #include "reports/console.h"
 #include "reports/run_reports.h"
 #include "reports/summary.h"
@@ -27,7 +29,8 @@ constexpr const char* kRunUsage =
     "\n"
     "targets: sim (default: in process, virtual time), local (real redis-server and mariadbd,\n"
     "launched on free loopback ports unless --redis / --mysql are given; Ctrl-C stops the run\n"
-    "and the servers). See docs/local.md.\n"
+    "and the servers). See docs/local.md. http (a server speaking the heartbeat protocol at\n"
+    "[target] url, or with spawn = true a `slotsim serve` it launches). See docs/http.md.\n"
     "\n"
     "exit codes: 0 all thresholds passed, 1 runtime failure, 2 bad input (usage, scenario),\n"
     "            99 a threshold failed, 130 / 143 interrupted (SIGINT / SIGTERM)\n"
@@ -48,6 +51,25 @@ std::vector<std::string> Overrides(const po::variables_map& vm) {
   return out;
 }
 
+// The real path of this executable (/proc/self/exe), or "" when it cannot be read.
+std::string SelfBinary() {
+  std::error_code ec;
+  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string() : self.string();
+}
+
+// "I/N" with 0 <= I < N <= 10000.
+bool ParseShard(const std::string& text, int& index, int& count) {
+  int i = -1, n = 0, used = 0;
+  if (std::sscanf(text.c_str(), "%d/%d%n", &i, &n, &used) != 2) return false;
+  if (used != static_cast<int>(text.size()) || n < 1 || n > 10'000 || i < 0 || i >= n) {
+    return false;
+  }
+  index = i;
+  count = n;
+  return true;
+}
+
 void ShowProgress(const Progress& p) {
   std::fprintf(stderr, "\r%s\033[K", ProgressLine(p).c_str());
   std::fflush(stderr);
@@ -65,6 +87,9 @@ int RunRun(int argc, char** argv) {
       "local: use this Redis (redis://HOST:PORT[/DB]) instead of launching one")(
       "mysql", po::value<std::string>(),
       "local: use this MariaDB/MySQL (mysql://USER:PASS@HOST:PORT/DB) instead of launching one")(
+      "shard", po::value<std::string>(),
+      "run slice I of N of the clients (I from 0), e.g. --shard 2/8; merge the N summaries "
+      "with `slotsim report merge` (docs/distributed.md)")(
       "keep", po::bool_switch(),
       "local: keep the launched servers' temp dirs (data and logs) after the run")(
       "out", po::value<std::string>(), "output directory (default runs/<scenario>-<UTC time>/)")(
@@ -111,6 +136,15 @@ int RunRun(int argc, char** argv) {
   RunOptions options;
   options.wall_clock = &wall;
   options.keep_servers = vm["keep"].as<bool>();
+  if (vm.count("shard")) {
+    if (!ParseShard(vm["shard"].as<std::string>(), options.shard_index, options.shard_count)) {
+      std::cerr << "slotsim run: --shard \"" << vm["shard"].as<std::string>()
+                << "\": expected I/N with 1 <= N <= 10000 and 0 <= I < N, e.g. 0/4\n";
+      return kExitBadInput;
+    }
+  }
+  options.self_binary = SelfBinary();  // http spawn = true launches `slotsim serve` from it
+  options.abort_check = MakeAbortCheck();
   const bool tty = StderrIsTerminal();
   options.note = [quiet, tty](const std::string& line) {
     // On a terminal, first clear the progress line the note would otherwise run into.
@@ -145,7 +179,9 @@ int RunRun(int argc, char** argv) {
     return kExitRuntime;
   }
   const std::vector<ThresholdResult> thresholds = EvaluateThresholds(summary, scenario->thresholds);
-  const bool passed = AllThresholdsPassed(thresholds);
+  // A run an abort_on_fail threshold stopped has failed, whatever its shortened figures say.
+  const bool passed = AllThresholdsPassed(thresholds) && result->aborted.empty();
+  if (!result->aborted.empty()) std::cout << "stopped early: " << result->aborted << "\n";
   if (quiet) {
     for (const ThresholdResult& t : thresholds) {
       if (!t.ok) std::cout << "threshold failed: " << t.metric << " " << t.condition << "\n";

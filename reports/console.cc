@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "common/duration.h"
+#include "reports/report_format.h"
 #include "reports/thresholds.h"
 
 namespace slotsim {
@@ -34,21 +35,8 @@ std::string Printf(const char* format, double v) {
   return buf;
 }
 
-// 1234567 -> "1,234,567".
-std::string Grouped(uint64_t n) {
-  std::string digits = std::to_string(n), out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
-}
-
-// Microseconds as milliseconds, more decimals for smaller values: 0.412, 2.10, 48.3, 1203.
-std::string Ms(double us) {
-  const double ms = us / 1000.0;
-  return Printf(ms < 1 ? "%.3f" : ms < 10 ? "%.2f" : ms < 1000 ? "%.1f" : "%.0f", ms);
-}
+std::string Grouped(uint64_t n) { return GroupedText(n); }
+std::string Ms(double us) { return MsText(us); }
 
 std::string Str(const json& j, const char* key) {
   auto it = j.find(key);
@@ -139,6 +127,20 @@ std::string ConsistencyBlock(const json& s, const Painter& paint) {
   return out + "\n";
 }
 
+// Real-time targets only: the spread of per-client poll rates over the expected 1/heartbeat
+// (clients.poll_fairness). Empty when no client was measured.
+std::string FairnessLine(const json& s, const Painter& paint) {
+  const json& f = Obj(Obj(s, "clients"), "poll_fairness");
+  if (Count(f, "clients") == 0) return "";
+  const json& r = Obj(f, "rate_ratio");
+  const double below = Num(f, "below_half_share");
+  const std::string share = Printf("%.1f", 100 * below) + "% below 0.5x";
+  return "  fairness  " + Grouped(Count(f, "clients")) + " clients, poll rate / expected  min " +
+         Printf("%.2f", Num(r, "min")) + "  p1 " + Printf("%.2f", Num(r, "p1")) + "  p10 " +
+         Printf("%.2f", Num(r, "p10")) + "  p50 " + Printf("%.2f", Num(r, "p50")) + "  max " +
+         Printf("%.2f", Num(r, "max")) + "  " + (below > 0 ? paint(kRed, share) : share) + "\n";
+}
+
 std::string OptionalMs(const json& o, const char* key) {
   auto it = o.find(key);
   return it != o.end() && it->is_number() ? Grouped(it->get<uint64_t>()) + " ms" : "-";
@@ -165,25 +167,6 @@ std::string FailoverBlock(const json& s, const Painter& paint) {
   return out;
 }
 
-// A measured threshold value in its metric's unit, for people.
-std::string ValueText(const std::string& metric, double v) {
-  StatusOr<MetricUnit> unit = MetricUnitOf(metric);
-  if (!unit.ok()) return Printf("%g", v);
-  switch (*unit) {
-    case MetricUnit::kMicros:
-      return Ms(v) + " ms";
-    case MetricUnit::kMillis:
-      return Printf("%.4g", v) + " ms";
-    case MetricUnit::kSeconds:
-      return Printf("%.4g", v) + " s";
-    case MetricUnit::kFraction:
-      return Printf("%.4g", v * 100) + "%";
-    case MetricUnit::kNumber:
-      return Printf("%.10g", v);
-  }
-  return Printf("%g", v);
-}
-
 std::string ThresholdsBlock(const json& s, const Painter& paint) {
   auto list = s.find("thresholds");
   if (list == s.end() || !list->is_array() || list->empty()) return "";
@@ -193,7 +176,8 @@ std::string ThresholdsBlock(const json& s, const Painter& paint) {
     const std::string metric = Str(t, "metric");
     std::string detail;
     auto value = t.find("value");
-    if (value != t.end() && value->is_number()) detail = ValueText(metric, value->get<double>());
+    if (value != t.end() && value->is_number())
+      detail = ThresholdValueText(metric, value->get<double>());
     const std::string note = t.value("note", std::string());
     if (!note.empty()) detail += (detail.empty() ? "" : ", ") + note;
     char rule[128];
@@ -233,7 +217,8 @@ std::string ConsoleSummary(const nlohmann::json& summary, bool color) {
   const Painter paint(color);
   if (!summary.is_object()) return "(not a summary)\n";
   return Header(summary, paint) + OpsBlock(summary, paint) + ConsistencyBlock(summary, paint) +
-         FailoverBlock(summary, paint) + ThresholdsBlock(summary, paint) + RunBlock(summary, paint);
+         FairnessLine(summary, paint) + FailoverBlock(summary, paint) +
+         ThresholdsBlock(summary, paint) + RunBlock(summary, paint);
 }
 
 std::string ProgressLine(const Progress& p) {

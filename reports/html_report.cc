@@ -89,6 +89,10 @@ std::pair<size_t, size_t> ThresholdCounts(const json& summary) {
 }
 
 std::string Verdict(const json& summary) {
+  const std::string aborted = TextAt(ObjectAt(summary, "run"), "aborted", "");
+  if (!aborted.empty()) {
+    return Tag("p", "\u2718 FAIL \u2014 stopped early: " + aborted, "verdict fail");
+  }
   const auto [failed, total] = ThresholdCounts(summary);
   if (total == 0) return Tag("p", "No thresholds in this scenario", "verdict none");
   if (failed == 0) {

@@ -59,6 +59,10 @@ std::string Row(const std::vector<std::string>& cells) {
 }
 
 std::string Verdict(const json& s) {
+  const std::string aborted = TextAt(ObjectAt(s, "run"), "aborted", "");
+  if (!aborted.empty()) {
+    return "## \u274c " + TextAt(s, "scenario", "?") + " \u2014 stopped early: " + aborted + "\n";
+  }
   size_t failed = 0, total = 0;
   for (const json& t : ArrayAt(s, "thresholds")) {
     ++total;

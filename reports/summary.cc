@@ -20,14 +20,6 @@ constexpr StorageMode kModeOrder[kModes] = {StorageMode::kMemory, StorageMode::k
 double Seconds(Micros d) { return static_cast<double>(d.count()) / 1e6; }
 int64_t WholeMillis(Micros d) { return std::chrono::duration_cast<Millis>(d).count(); }
 
-json StatsJson(const Histogram& h) {
-  return {{"p50", h.ValueAtPercentile(50)},
-          {"p90", h.ValueAtPercentile(90)},
-          {"p99", h.ValueAtPercentile(99)},
-          {"p999", h.ValueAtPercentile(99.9)},
-          {"max", h.Max()}};
-}
-
 // Corrected and raw latency of a selection of an op's [mode][phase] cells, merged.
 struct Selection {
   Histogram corrected;
@@ -107,6 +99,24 @@ json ConsistencyJson(const ConsistencyReport& c) {
 }
 
 json OptionalMs(const std::optional<int64_t>& v) { return v ? json(*v) : json(nullptr); }
+
+// clients.poll_fairness: per-client poll rates over expected (simulator/fairness.h); the ratios
+// and the share are null when no client was measured (sim runs).
+json FairnessJson(const FairnessReport& f) {
+  const bool any = f.clients > 0;
+  auto v = [any](double x) { return any ? json(x) : json(nullptr); };
+  return {{"clients", f.clients},
+          {"excluded", f.excluded},
+          {"expected_polls_per_s", f.expected_polls_per_s},
+          {"rate_ratio",
+           {{"min", v(f.ratio_min)},
+            {"p1", v(f.ratio_p1)},
+            {"p10", v(f.ratio_p10)},
+            {"p50", v(f.ratio_p50)},
+            {"p90", v(f.ratio_p90)},
+            {"max", v(f.ratio_max)}}},
+          {"below_half_share", v(f.below_half_share)}};
+}
 
 json FailoverJson(const RunMetrics& m) {
   json outages = json::array();
@@ -252,6 +262,14 @@ void AddTotals(const RunMetrics& m, double duration_s, json& out) {
 
 }  // namespace
 
+nlohmann::json StatsJson(const Histogram& h) {
+  return {{"p50", h.ValueAtPercentile(50)},
+          {"p90", h.ValueAtPercentile(90)},
+          {"p99", h.ValueAtPercentile(99)},
+          {"p999", h.ValueAtPercentile(99.9)},
+          {"max", h.Max()}};
+}
+
 std::string ReplayCommand(const RunResult& result, const SummaryOptions& options) {
   const std::string path =
       options.scenario_path.empty() ? result.scenario.source : options.scenario_path;
@@ -261,6 +279,10 @@ std::string ReplayCommand(const RunResult& result, const SummaryOptions& options
     out += " --target " + ShellQuote(result.target);
   }
   for (const std::string& o : options.overrides) out += " --set " + ShellQuote(o);
+  if (result.shard_count > 1) {
+    out +=
+        " --shard " + std::to_string(result.shard_index) + "/" + std::to_string(result.shard_count);
+  }
   return out;
 }
 
@@ -274,6 +296,8 @@ nlohmann::json SummaryJson(const RunResult& result, const SummaryOptions& option
               {"duration_s", duration_s},      {"git_commit", result.git_commit}};
   out["clients"] = {
       {"peak", m.clients_peak}, {"total", m.clients_total}, {"rejected", result.rejected_arrivals}};
+  out["clients"]["poll_fairness"] = FairnessJson(result.fairness);
+  out["shard"] = {{"index", result.shard_index}, {"count", result.shard_count}};
   out["ops"] = json::object();
   for (int k = 0; k < kOpKinds; ++k) {
     out["ops"][std::string(OpKindName(static_cast<OpKind>(k)))] = OpJson(m.ops[k]);
@@ -282,6 +306,10 @@ nlohmann::json SummaryJson(const RunResult& result, const SummaryOptions& option
   out["consistency"] = ConsistencyJson(result.consistency);
   out["failover"] = FailoverJson(m);
   out["run"] = RunJson(result.run);
+  // An abort_on_fail threshold stopped the run: why and when (null when it ran its course).
+  out["run"]["aborted"] = result.aborted.empty() ? json(nullptr) : json(result.aborted);
+  out["run"]["aborted_at_s"] =
+      result.aborted.empty() ? json(nullptr) : json(Seconds(result.aborted_at));
   out["histograms"] = HistogramsJson(m, result.consistency, result.run);
   out["timeseries"] = TimeseriesJson(m);
   out["scenario_resolved"] = sc.ToToml();

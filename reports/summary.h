@@ -3,7 +3,10 @@
 //
 // Layout (schema "slotsim.summary/1"); every key below is always present unless marked:
 //   schema, scenario (name), description, seed, target, profile, duration_s, git_commit
-//   clients{peak, total, rejected}
+//   clients{peak, total, rejected, poll_fairness{clients, excluded, expected_polls_per_s,
+//     rate_ratio{min, p1, p10, p50, p90, max}, below_half_share}}   (poll_fairness: per-client
+//     poll rate over 1/heartbeat, simulator/fairness.h; real-time targets only: clients 0 and
+//     the ratios and share null on sim)
 //   ops{<op>{...}} for ALL seven ops (count 0 included), each:
 //     count, errors, error_rate, codes{<CodeName>: n} (only codes seen),
 //     latency_us{p50,p90,p99,p999,max}, raw_latency_us{...},
@@ -21,9 +24,14 @@
 //     recover_ms null when not measured, recorder.h says when), mode_switches,
 //     switches[{at_s, from, to, cause, previous_mode_ms, holds_migrated}]}
 //   thresholds[{metric, condition, value, ok, note}]   (reports/thresholds.h)
+//   shard{index, count}   (--shard I/N; 0 and 1 for an unsharded run)
+//   merge{shards, seeds[], replays[], notes[]}   (only in `slotsim report merge` output;
+//     reports/merge.h)
 //   run{wall_s, events, events_per_s, peak_rss_mb, bytes_per_client, cpu_s,
 //     scheduler_lateness_us{p50, p90, p99, p999, max, count}}   (cpu_s and the lateness are
-//     real-time targets only: 0 and count 0 on sim; simulator/run.h RunInfo)
+//     real-time targets only: 0 and count 0 on sim; simulator/run.h RunInfo),
+//     aborted (why an abort_on_fail threshold stopped the run early, else null),
+//     aborted_at_s (when, else null)
 //   timeseries{interval_s, t_s[], live_clients[], mode[], ops{<op>[]}, errors{<op>[]},
 //     p99_us{<op>[]}} — column arrays with one entry per interval (recorder.h TimeRow), every
 //     interval of the run included, all seven ops; t_s is the interval start; p99_us is the
@@ -61,6 +69,9 @@ struct SummaryOptions {
 //   slotsim run <path> --seed N [--target T] [--set k=v ...]
 // with --target only when it differs from the scenario's, and shell-quoted where needed.
 std::string ReplayCommand(const RunResult& result, const SummaryOptions& options);
+
+// A latency object of summary.json: {p50, p90, p99, p999, max} of `h`.
+nlohmann::json StatsJson(const Histogram& h);
 
 // Builds summary.json, thresholds of result.scenario evaluated and filled in.
 nlohmann::json SummaryJson(const RunResult& result, const SummaryOptions& options = {});

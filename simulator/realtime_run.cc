@@ -95,6 +95,7 @@ class RealtimeRun {
   std::unique_ptr<Checker> checker_;
   CheckerOptions checker_options_;
   ProgressSink progress_;
+  FairnessSink fairness_{sc_.engine.heartbeat};
   TeeSink tee_;
   std::unique_ptr<JsonlHistoryWriter> history_;
   std::unique_ptr<RealtimeTarget> target_;
@@ -103,6 +104,9 @@ class RealtimeRun {
   std::unique_ptr<LoadDriver> load_;
 
   // Loop thread state.
+  std::unique_ptr<AbortWatch> watch_;
+  Timestamp stop_;  // where the run's measurements end: end_, or where it was stopped early
+  Timestamp last_abort_check_;
   uint64_t peak_live_ = 0;
   Timestamp last_progress_;
   uint64_t last_ops_ = 0;
@@ -173,6 +177,7 @@ void RealtimeRun::Wire() {
   tee_.Add(recorder_.get());
   tee_.Add(checker_.get());
   tee_.Add(&progress_);
+  tee_.Add(&fairness_);
   if (history_) tee_.Add(history_.get());
   backend_.SetSwitchListener(
       [this](const ModeSwitch& sw) { loop_.Post([this, sw] { recorder_->ModeSwitched(sw); }); });
@@ -181,11 +186,12 @@ void RealtimeRun::Wire() {
   to.max_in_flight = static_cast<uint64_t>(sc_.load.max_clients);
   target_ = std::make_unique<RealtimeTarget>(
       loop_, backend_.grid(), [this](int worker) { return backend_.NewExecutor(worker); }, to);
-  root_ = Random(sc_.seed);
+  root_ = RootRandom(sc_, options_);
   client_random_ = root_.Fork(2);
   load_random_ = root_.Fork(3);
-  pool_ = std::make_unique<ClientPool>(*target_, client_random_, BehaviorFrom(sc_, start_), tee_,
-                                       static_cast<uint64_t>(sc_.load.max_clients));
+  pool_ =
+      std::make_unique<ClientPool>(*target_, client_random_, BehaviorFrom(sc_, start_, options_),
+                                   tee_, static_cast<uint64_t>(sc_.load.max_clients));
   load_ = std::make_unique<LoadDriver>(sc_.load, sc_, *pool_, loop_, load_random_);
 }
 
@@ -199,7 +205,14 @@ void RealtimeRun::OnTick() {
   const Timestamp now = loop_.Now();
   peak_live_ = std::max(peak_live_, pool_->live());
   recorder_->ClientsChanged(pool_->live(), pool_->total());
-  if (!stopped_clients_ && (now >= end_ || abort_.load())) {
+  if (!stopped_clients_ && watch_->enabled() && now - last_abort_check_ >= Micros(1'000'000)) {
+    last_abort_check_ = now;
+    if (watch_->Check(start_, now, *recorder_, *checker_)) {
+      Note(backend_.name() + ": stopping early: " + watch_->reason());
+      stop_ = now;
+    }
+  }
+  if (!stopped_clients_ && (now >= end_ || abort_.load() || watch_->aborted())) {
     pool_->StopAll();
     stopped_clients_ = true;
   }
@@ -295,6 +308,9 @@ StatusOr<RunResult> RealtimeRun::Run() {
   }
   start_ = wall_.Now() + kStartLead;
   end_ = start_ + sc_.duration;
+  stop_ = end_;
+  last_abort_check_ = start_;
+  watch_ = std::make_unique<AbortWatch>(sc_, options_, backend_.name());
   // A hung call costs at most the Redis deadline plus a MySQL call at its read timeout.
   drain_limit_ = end_ + sc_.engine.policy.redis_deadline + Micros(15'000'000);
   Wire();
@@ -334,19 +350,22 @@ StatusOr<RunResult> RealtimeRun::Collect(Timestamp wall_start, double cpu_s) {
   result.scenario = sc_;
   result.target = backend_.name();
   result.git_commit = SLOTSIM_GIT_COMMIT;
-  result.metrics = recorder_->Finish(end_);
+  result.metrics = recorder_->Finish(stop_);
+  result.aborted = watch_->reason();
+  result.aborted_at = watch_->at();
   result.metrics.clients_peak = std::max<uint64_t>(result.metrics.clients_peak, peak_live_);
   result.rejected_arrivals = pool_->rejected();
+  result.fairness = fairness_.Report();
   for (const FailoverWindow& w : FailoverWindows(result.metrics, start_, sc_.engine.heartbeat)) {
     checker_->AddFailoverWindow(w.start, w.end);
     if (history_) history_->WriteFailoverWindow(w);
   }
   StatusOr<std::vector<Booking>> final_bookings = FinalBookings();
   if (!final_bookings.ok()) return final_bookings.status();
-  checker_->Finish(*final_bookings, end_);
+  checker_->Finish(*final_bookings, stop_);
   result.consistency = checker_->report();
   if (history_) {
-    history_->WriteFinalBookings(*final_bookings, end_);
+    history_->WriteFinalBookings(*final_bookings, stop_);
     SLOTSIM_RETURN_IF_ERROR(history_->Close());
   }
   const double wall_s = static_cast<double>((wall_.Now() - wall_start).count()) / 1e6;

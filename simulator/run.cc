@@ -10,6 +10,7 @@
 
 #include "engine/grid.h"
 #include "simulator/history_io.h"
+#include "simulator/http_backend.h"
 #include "simulator/load.h"
 #include "simulator/local_run.h"
 #include "simulator/run_support.h"
@@ -19,6 +20,9 @@
 namespace slotsim {
 namespace {
 
+// How often abort_on_fail thresholds are judged, in run time.
+constexpr Micros kAbortCheckInterval{1'000'000};
+
 SimTargetOptions TargetOptionsFrom(const Scenario& s) {
   SimTargetOptions to;
   to.engine = EngineOptions{s.engine.grid, s.engine.policy};
@@ -26,6 +30,8 @@ SimTargetOptions TargetOptionsFrom(const Scenario& s) {
   to.mysql_read_latency = s.sim.mysql_read_latency;
   to.mysql_write_latency = s.sim.mysql_write_latency;
   to.engine_overhead = s.sim.engine_overhead;
+  to.redis_servers = s.sim.redis_servers;
+  to.mysql_servers = s.sim.mysql_servers;
   return to;
 }
 
@@ -41,8 +47,8 @@ void ReleaseFreedMemory() {
 // costs at most the longest deadline), then stops even if failover probes are still armed.
 // Returns the peak of live clients.
 uint64_t RunLoop(SimClock& clock, ClientPool& pool, Recorder& recorder,
-                 const ProgressSink& progress, const Scenario& scenario,
-                 const RunOptions& options) {
+                 const ProgressSink& progress, const Scenario& scenario, const RunOptions& options,
+                 const AbortWatch& watch) {
   Clock& wall = *options.wall_clock;
   const Timestamp start = clock.Now();
   const Timestamp end = start + scenario.duration;
@@ -54,7 +60,7 @@ uint64_t RunLoop(SimClock& clock, ClientPool& pool, Recorder& recorder,
   while (clock.RunNext()) {
     const Timestamp now = clock.Now();
     if (pool.live() > peak_live) peak_live = pool.live();
-    if (now >= end && pool.in_flight() == 0) break;
+    if ((now >= end || watch.aborted()) && pool.in_flight() == 0) break;
     if (now > drain_limit) break;
     if ((clock.events_run() & 0xFFFF) != 0) continue;
     recorder.ClientsChanged(pool.live(), pool.total());
@@ -77,15 +83,38 @@ uint64_t RunLoop(SimClock& clock, ClientPool& pool, Recorder& recorder,
   return peak_live;
 }
 
+StatusOr<RunResult> RunSim(const Scenario& scenario, const RunOptions& options);
+
+StatusOr<RunResult> RunOnTarget(const Scenario& scenario, const RunOptions& options) {
+  if (scenario.target.kind == "local") return RunLocalScenario(scenario, options);
+  if (scenario.target.kind == "http") return RunHttpScenario(scenario, options);
+  if (scenario.target.kind != "sim") {
+    return Status::Unimplemented("target \"" + scenario.target.kind +
+                                 "\" is not available; this build runs sim, local and http");
+  }
+  return RunSim(scenario, options);
+}
+
 }  // namespace
 
 StatusOr<RunResult> RunScenario(const Scenario& scenario, const RunOptions& options) {
   if (options.wall_clock == nullptr) return Status::InvalidArgument("RunOptions.wall_clock unset");
-  if (scenario.target.kind == "local") return RunLocalScenario(scenario, options);
-  if (scenario.target.kind != "sim") {
-    return Status::Unimplemented("target \"" + scenario.target.kind +
-                                 "\" is not available yet; this build runs sim and local");
+  const int n = options.shard_count, i = options.shard_index;
+  if (n < 1 || n > 10'000 || i < 0 || i >= n) {
+    return Status::InvalidArgument("shard " + std::to_string(i) + "/" + std::to_string(n) +
+                                   ": expected I/N with 1 <= N <= 10000 and 0 <= I < N");
   }
+  StatusOr<RunResult> result = RunOnTarget(ShardScenario(scenario, options), options);
+  if (result.ok()) {
+    result->shard_index = i;
+    result->shard_count = n;
+  }
+  return result;
+}
+
+namespace {
+
+StatusOr<RunResult> RunSim(const Scenario& scenario, const RunOptions& options) {
   SLOTSIM_RETURN_IF_ERROR(CheckSimFaults(scenario.faults));
   Clock& wall = *options.wall_clock;
   const Timestamp wall_start = wall.Now();
@@ -93,7 +122,7 @@ StatusOr<RunResult> RunScenario(const Scenario& scenario, const RunOptions& opti
   SimClock clock;
   const Timestamp start = clock.Now();
   const Timestamp end = start + scenario.duration;
-  Random root(scenario.seed);
+  Random root = RootRandom(scenario, options);
   Random target_random = root.Fork(1), client_random = root.Fork(2), load_random = root.Fork(3);
 
   SimTarget target(clock, target_random, TargetOptionsFrom(scenario));
@@ -119,19 +148,32 @@ StatusOr<RunResult> RunScenario(const Scenario& scenario, const RunOptions& opti
   }
 
   std::optional<ClientPool> pool;
-  pool.emplace(target, client_random, BehaviorFrom(scenario, start), tee,
+  pool.emplace(target, client_random, BehaviorFrom(scenario, start, options), tee,
                static_cast<uint64_t>(scenario.load.max_clients));
   LoadDriver load(scenario.load, scenario, *pool, clock, load_random);
   load.Start(start, scenario.duration);
   ScheduleSimFaults(scenario.faults, start, target, recorder);
   clock.ScheduleAt(end, [&pool] { pool->StopAll(); });
-  const uint64_t peak_live = RunLoop(clock, *pool, recorder, progress, scenario, options);
+  AbortWatch watch(scenario, options, "sim");
+  std::function<void()> check = [&] {
+    if (watch.Check(start, clock.Now(), recorder, checker)) {
+      pool->StopAll();
+    } else if (clock.Now() + kAbortCheckInterval < end) {
+      clock.ScheduleAt(clock.Now() + kAbortCheckInterval, check);
+    }
+  };
+  if (watch.enabled()) clock.ScheduleAt(start + kAbortCheckInterval, check);
+  const uint64_t peak_live = RunLoop(clock, *pool, recorder, progress, scenario, options, watch);
+  // An aborted run ends where it stopped.
+  const Timestamp stop = watch.aborted() ? start + watch.at() : end;
 
   RunResult result;
   result.scenario = scenario;
   result.target = "sim";
   result.git_commit = SLOTSIM_GIT_COMMIT;
-  result.metrics = recorder.Finish(end);
+  result.metrics = recorder.Finish(stop);
+  result.aborted = watch.reason();
+  result.aborted_at = watch.at();
   result.metrics.clients_peak = std::max<uint64_t>(result.metrics.clients_peak, peak_live);
   result.rejected_arrivals = pool->rejected();
   for (const FailoverWindow& w :
@@ -150,10 +192,10 @@ StatusOr<RunResult> RunScenario(const Scenario& scenario, const RunOptions& opti
   if (!final_bookings.ok()) return final_bookings.status();
   target.mysql().Wipe();
   ReleaseFreedMemory();
-  checker.Finish(*final_bookings, end);
+  checker.Finish(*final_bookings, stop);
   result.consistency = checker.report();
   if (history) {
-    history->WriteFinalBookings(*final_bookings, end);
+    history->WriteFinalBookings(*final_bookings, stop);
     SLOTSIM_RETURN_IF_ERROR(history->Close());
   }
 
@@ -161,5 +203,7 @@ StatusOr<RunResult> RunScenario(const Scenario& scenario, const RunOptions& opti
   result.run = RunInfoOf(wall_s, clock.events_run(), peak_live);
   return result;
 }
+
+}  // namespace
 
 }  // namespace slotsim

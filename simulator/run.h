@@ -10,6 +10,7 @@
 #include "common/histogram.h"
 #include "common/status.h"
 #include "simulator/checker.h"
+#include "simulator/fairness.h"
 #include "simulator/recorder.h"
 #include "simulator/scenario.h"
 
@@ -38,6 +39,14 @@ struct RunResult {
   ConsistencyReport consistency;
   RunInfo run;
   uint64_t rejected_arrivals = 0;  // clients refused at load.max_clients
+  // Per-client poll rates (simulator/fairness.h); real-time targets only, empty on sim.
+  FairnessReport fairness;
+  // Why an abort_on_fail threshold stopped the run early, and when (since the start); "" when
+  // the run went its full duration.
+  std::string aborted;
+  Micros aborted_at{0};
+  int shard_index = 0;  // RunOptions' shard
+  int shard_count = 1;
 };
 
 // A live view for the progress line.
@@ -59,6 +68,19 @@ struct RunOptions {
   bool keep_servers = false;
   // local: where the managed servers' temp dirs go; "" = $TMPDIR, or /tmp.
   std::string server_dir;
+  // --shard I/N: run the I-th of N disjoint slices of the clients (0-based I): every load
+  // level divided by N, client ids prefixed "s<I>", random streams of their own, the same
+  // faults. `slotsim report merge` joins the N summaries exactly.
+  int shard_index = 0;
+  int shard_count = 1;
+  // http with spawn = true: the slotsim binary to launch `slotsim serve` from (slotsim run
+  // sets its own /proc/self/exe; tests set SLOTSIM_BINARY).
+  std::string self_binary;
+  // Judges the scenario's abort_on_fail thresholds on a live result (measurements so far, as if
+  // the run ended now; `elapsed` of run time): returns why the run must stop, or "" to go on.
+  // Called about once per second of run time when the scenario has such thresholds; null: they
+  // are judged only at the end. reports/abort_check.h MakeAbortCheck() builds the usual one.
+  std::function<std::string(const RunResult& live, Micros elapsed)> abort_check;
 };
 
 // Runs `scenario` on its [target]. Errors are runtime failures (exit 1), except

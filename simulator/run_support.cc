@@ -4,6 +4,7 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "engine/grid.h"
 
@@ -15,7 +16,7 @@ double PeakRssMb() {
   return static_cast<double>(ru.ru_maxrss) / 1024.0;  // ru_maxrss is KiB on Linux
 }
 
-ClientBehavior BehaviorFrom(const Scenario& s, Timestamp start) {
+ClientBehavior BehaviorFrom(const Scenario& s, Timestamp start, const RunOptions& options) {
   ClientBehavior b;
   b.heartbeat = s.engine.heartbeat;
   const int days = std::max(1, std::min(s.clients.days, s.engine.grid.days_ahead));
@@ -29,7 +30,29 @@ ClientBehavior BehaviorFrom(const Scenario& s, Timestamp start) {
   b.cancel = s.clients.cancel;
   b.retry_on_held = s.clients.retry_on_held;
   b.poll_with_selected_time = s.clients.poll_with_selected_time;
+  if (options.shard_count > 1) b.id_prefix = "s" + std::to_string(options.shard_index) + "c";
   return b;
+}
+
+Random RootRandom(const Scenario& s, const RunOptions& options) {
+  Random root(s.seed);
+  if (options.shard_count <= 1) return root;
+  return root.Fork(1000 + static_cast<uint64_t>(options.shard_index));
+}
+
+Scenario ShardScenario(const Scenario& s, const RunOptions& options) {
+  Scenario out = s;
+  const int n = options.shard_count, i = options.shard_index;
+  if (n <= 1) return out;
+  for (LoadStage& stage : out.load.stages) {
+    if (s.load.model == "closed") {
+      const int64_t total = std::llround(stage.target);
+      stage.target = static_cast<double>(total / n + (i < total % n ? 1 : 0));
+    } else {
+      stage.target /= n;
+    }
+  }
+  return out;
 }
 
 // The failover windows the checker files conflicts under: each outage from its start until
@@ -70,6 +93,29 @@ RunInfo RunInfoOf(double wall_s, uint64_t events, uint64_t peak_live) {
   run.bytes_per_client =
       peak_live > 0 ? run.peak_rss_mb * 1024 * 1024 / static_cast<double>(peak_live) : 0;
   return run;
+}
+
+AbortWatch::AbortWatch(const Scenario& scenario, const RunOptions& options, std::string target)
+    : scenario_(scenario), options_(options), target_(std::move(target)) {
+  for (const Threshold& t : scenario.thresholds) enabled_ = enabled_ || t.abort_on_fail;
+  enabled_ = enabled_ && options.abort_check != nullptr;
+}
+
+bool AbortWatch::Check(Timestamp start, Timestamp now, const Recorder& recorder,
+                       const Checker& checker) {
+  if (!enabled_ || aborted()) return aborted();
+  RunResult live;
+  live.scenario = scenario_;
+  live.target = target_;
+  live.git_commit = SLOTSIM_GIT_COMMIT;
+  Recorder copy = recorder;  // Finish() spends a recorder; the run goes on with the original
+  live.metrics = copy.Finish(now);
+  live.consistency = checker.report();
+  std::string reason = options_.abort_check(live, now - start);
+  if (reason.empty()) return false;
+  reason_ = std::move(reason);
+  at_ = now - start;
+  return true;
 }
 
 double CpuSeconds() {

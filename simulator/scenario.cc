@@ -114,9 +114,16 @@ Status Decoder::Target(Section& sec) {
   SLOTSIM_RETURN_IF_ERROR(sec.Url("mysql", &t.mysql, ParseMySqlUrl));
   SLOTSIM_RETURN_IF_ERROR(sec.Bool("spawn", &t.spawn));
   SLOTSIM_RETURN_IF_ERROR(sec.Int("workers", &t.workers, 1, 1024));
+  SLOTSIM_RETURN_IF_ERROR(sec.Str("nonce_from", &t.nonce_from));
+  SLOTSIM_RETURN_IF_ERROR(sec.Bool("forwarded_for", &t.forwarded_for));
+  SLOTSIM_RETURN_IF_ERROR(sec.Enum("rest_style", &t.rest_style, {"wp-json", "rest_route"}));
+  SLOTSIM_RETURN_IF_ERROR(sec.Str("table_prefix", &t.table_prefix));
+  if (!t.nonce_from.empty() && t.nonce_from[0] != '/') {
+    return sec.ErrorAt("nonce_from", "must be a path on the target", "\"/\", \"/book/\"");
+  }
   constexpr std::string_view kUrlForm = "http://HOST:PORT[/PATH], e.g. \"http://127.0.0.1:8080\"";
-  if (t.kind == "http" && t.url.empty()) {
-    return sec.ErrorAt("url", "required when kind = \"http\"", kUrlForm);
+  if (t.kind == "http" && t.url.empty() && !t.spawn) {
+    return sec.ErrorAt("url", "required when kind = \"http\" (unless spawn = true)", kUrlForm);
   }
   const bool http = t.url.rfind("http://", 0) == 0 || t.url.rfind("https://", 0) == 0;
   if (!t.url.empty() && (!http || t.url.find("://") + 3 == t.url.size())) {
@@ -237,7 +244,9 @@ Status Decoder::Sim(Section& sec) {
   SLOTSIM_RETURN_IF_ERROR(sec.Dist("redis_latency", &s_.sim.redis_latency));
   SLOTSIM_RETURN_IF_ERROR(sec.Dist("mysql_read_latency", &s_.sim.mysql_read_latency));
   SLOTSIM_RETURN_IF_ERROR(sec.Dist("mysql_write_latency", &s_.sim.mysql_write_latency));
-  return sec.Dist("engine_overhead", &s_.sim.engine_overhead);
+  SLOTSIM_RETURN_IF_ERROR(sec.Dist("engine_overhead", &s_.sim.engine_overhead));
+  SLOTSIM_RETURN_IF_ERROR(sec.Int("redis_servers", &s_.sim.redis_servers, 0, SimSpec::kMaxServers));
+  return sec.Int("mysql_servers", &s_.sim.mysql_servers, 0, SimSpec::kMaxServers);
 }
 
 Status Decoder::Output(Section& sec) {
@@ -330,19 +339,32 @@ Status Decoder::Thresholds(Section& top) {
   for (const auto& [key, value] : *t) {
     const std::string name = "thresholds.\"" + std::string(key.str()) + "\"";
     std::string condition;
+    bool abort_on_fail = false;
+    Micros grace{0};
     if (const auto* s = value.as_string()) {
       condition = s->get();
     } else if (const std::string* raw = ctx_.Raw(&value)) {
       condition = *raw;
+    } else if (const toml::table* opts = value.as_table()) {
+      Section sec(ctx_, *opts, name);
+      SLOTSIM_RETURN_IF_ERROR(sec.Require("condition", "\"<op> <value>\", e.g. \"< 20ms\""));
+      SLOTSIM_RETURN_IF_ERROR(sec.Str("condition", &condition));
+      SLOTSIM_RETURN_IF_ERROR(sec.Bool("abort_on_fail", &abort_on_fail));
+      SLOTSIM_RETURN_IF_ERROR(sec.Duration("grace", &grace, /*positive=*/false));
+      SLOTSIM_RETURN_IF_ERROR(sec.Finish());
     } else {
-      return ctx_.Error(value.source(),
-                        name + ": expected a string, got " + std::string(TypeName(value)),
-                        "\"<op> <value>\", e.g. \"< 20ms\"");
+      return ctx_.Error(
+          value.source(),
+          name + ": expected a string or a table, got " + std::string(TypeName(value)),
+          "\"<op> <value>\", e.g. \"< 20ms\", or { condition = \"< 20ms\", "
+          "abort_on_fail = true, grace = \"30s\" }");
     }
     StatusOr<Threshold> th = ParseThreshold(key.str(), condition);
     if (!th.ok()) {
       return Status::InvalidArgument(ctx_.Where(value.source()) + ": " + th.status().message());
     }
+    th->abort_on_fail = abort_on_fail;
+    th->grace = grace;
     // A key the file has keeps its place even when --set changed its value.
     const bool from_set =
         ctx_.Where(key.source()).rfind(scenario_internal::kOverridePrefix, 0) == 0;

@@ -31,6 +31,13 @@ struct TargetSpec {
   std::string mysql;   // mysql://...; "" = likewise
   bool spawn = false;  // http: slotsim launches `slotsim serve` at `url` itself
   int workers = 16;    // local, http: worker threads running operations (and connections each)
+  // http (docs/http.md): a page to scrape the wp_rest nonce from ("/"; "" = send none); each
+  // client its own X-Forwarded-For; REST addressing "wp-json" | "rest_route"; and, with
+  // spawn = false and `mysql`, the server's table prefix to read the final bookings from.
+  std::string nonce_from;
+  bool forwarded_for = false;
+  std::string rest_style = "wp-json";
+  std::string table_prefix = "slotsim_";
 };
 
 // [engine]: the engine's policy preset and knobs, and the slot grid. `policy` is the preset
@@ -107,10 +114,16 @@ bool IsInstantFault(std::string_view kind);
 // ../shared/PLATFORM-NOTES.md (Redis round trip ~38us, MariaDB PK select 58us, locking
 // transaction 491us).
 struct SimSpec {
+  static constexpr int kMaxServers = 100'000;
   Distribution redis_latency = Distribution::LogNormal(40us, 0.3);
   Distribution mysql_read_latency = Distribution::LogNormal(60us, 0.3);
   Distribution mysql_write_latency = Distribution::LogNormal(500us, 0.4);
   Distribution engine_overhead = Distribution::Const(5us);  // per request, in the engine itself
+  // Calls each backend serves at once (a FIFO queue with that many servers, each busy for a
+  // call's sampled latency; simulator/model_store.h, "Capacity"). 0 = unlimited: no queueing,
+  // latency never rises with load.
+  int redis_servers = 0;
+  int mysql_servers = 0;
 };
 
 // [output]

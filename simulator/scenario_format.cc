@@ -105,7 +105,11 @@ std::string Scenario::ToToml() const {
     << "redis = " << Q(target.redis) << "\n"
     << "mysql = " << Q(target.mysql) << "\n"
     << "spawn = " << B(target.spawn) << "\n"
-    << "workers = " << target.workers << "\n";
+    << "workers = " << target.workers << "\n"
+    << "nonce_from = " << Q(target.nonce_from) << "\n"
+    << "forwarded_for = " << B(target.forwarded_for) << "\n"
+    << "rest_style = " << Q(target.rest_style) << "\n"
+    << "table_prefix = " << Q(target.table_prefix) << "\n";
   WriteEngine(o, engine);
   WriteLoad(o, load);
   WriteClients(o, clients);
@@ -113,12 +117,22 @@ std::string Scenario::ToToml() const {
     << "redis_latency = " << Q(sim.redis_latency.ToString()) << "\n"
     << "mysql_read_latency = " << Q(sim.mysql_read_latency.ToString()) << "\n"
     << "mysql_write_latency = " << Q(sim.mysql_write_latency.ToString()) << "\n"
-    << "engine_overhead = " << Q(sim.engine_overhead.ToString()) << "\n";
+    << "engine_overhead = " << Q(sim.engine_overhead.ToString()) << "\n"
+    << "redis_servers = " << sim.redis_servers << "\n"
+    << "mysql_servers = " << sim.mysql_servers << "\n";
   o << "\n[output]\n"
     << "history = " << B(output.history) << "\n"
     << "timeseries_interval = " << D(output.timeseries_interval) << "\n";
   o << "\n[thresholds]\n";
-  for (const Threshold& t : thresholds) o << Q(t.metric) << " = " << Q(t.condition) << "\n";
+  for (const Threshold& t : thresholds) {
+    o << Q(t.metric) << " = ";
+    if (t.abort_on_fail || t.grace.count() != 0) {
+      o << "{ condition = " << Q(t.condition) << ", abort_on_fail = " << B(t.abort_on_fail)
+        << ", grace = " << D(t.grace) << " }\n";
+    } else {
+      o << Q(t.condition) << "\n";
+    }
+  }
   for (const FaultSpec& f : faults) WriteFault(o, f);
   return o.str();
 }

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/status.h"
 
 namespace slotsim {
@@ -33,6 +34,10 @@ struct Threshold {
   std::string condition;  // as written, e.g. "< 20ms"
   Comparison op = Comparison::kLess;
   double value = 0;  // in the metric's unit (MetricUnitOf(metric)): 20000 for "< 20ms" on a latency
+  // Checked while the run goes (about once per second of run time, from `grace` on): a failure
+  // stops the run early instead of letting a hopeless run take its full duration.
+  bool abort_on_fail = false;
+  Micros grace{0};
 
   // Whether a measured value, in the metric's unit, satisfies the condition. A NaN (a metric
   // that could not be measured) never holds.

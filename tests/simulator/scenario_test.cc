@@ -414,7 +414,27 @@ TEST_F(ScenarioTest, BadThresholdConditionIsAnError) {
                 {"threshold \"latency.poll.p99\" = \"20ms\"", "missing comparison operator",
                  "allowed: \"<op> <value>\""});
   ExpectErrorAt("[thresholds]\n\"errors.count\" = 0\n", "errors.count",
-                {"expected a string, got an integer"});
+                {"expected a string or a table, got an integer"});
+}
+
+TEST_F(ScenarioTest, ThresholdTableFormSetsAbortOnFailAndGraceAndRoundTrips) {
+  const Scenario s = Parse(
+      "[thresholds]\n\"errors.count\" = \"== 0\"\n"
+      "\"latency.poll.p99\" = { condition = \"< 20ms\", abort_on_fail = true, grace = \"30s\" }\n");
+  ASSERT_EQ(s.thresholds.size(), 2u);
+  EXPECT_FALSE(s.thresholds[0].abort_on_fail);
+  EXPECT_TRUE(s.thresholds[1].abort_on_fail);
+  EXPECT_EQ(s.thresholds[1].grace, Micros(30'000'000));
+  EXPECT_EQ(s.thresholds[1].value, 20'000);
+  const Scenario again = Parse(s.ToToml());
+  ASSERT_EQ(again.thresholds.size(), 2u);
+  EXPECT_TRUE(again.thresholds[1].abort_on_fail);
+  EXPECT_EQ(again.thresholds[1].grace, Micros(30'000'000));
+  ExpectErrorAt("[thresholds]\n\"errors.count\" = { abort_on_fail = true }\n", "errors.count",
+                {"condition"});
+  ExpectErrorAt("[thresholds]\n\"errors.count\" = { condition = \"== 0\", abort = true }\n",
+                "errors.count",
+                {"unknown key \"abort\"", "allowed: condition, abort_on_fail, grace"});
 }
 
 TEST_F(ScenarioTest, OtherBadValuesAreRejectedWithTheirForm) {

@@ -1,0 +1,28 @@
+// AbortReason: abort_on_fail thresholds on a live summary.
+#include "reports/abort_check.h"
+
+#include <cstdio>
+
+#include "reports/summary.h"
+#include "reports/thresholds.h"
+
+namespace slotsim {
+
+std::string AbortReason(const RunResult& live, Micros elapsed) {
+  std::vector<Threshold> due;
+  for (const Threshold& t : live.scenario.thresholds) {
+    if (t.abort_on_fail && t.grace <= elapsed) due.push_back(t);
+  }
+  if (due.empty()) return "";
+  const nlohmann::json summary = SummaryJson(live);
+  for (const ThresholdResult& r : EvaluateThresholds(summary, due)) {
+    if (r.ok || !r.value) continue;  // no data yet is no reason to stop
+    char text[96];
+    std::snprintf(text, sizeof text, " failed at %.0f s: %g",
+                  static_cast<double>(elapsed.count()) / 1e6, *r.value);
+    return "threshold \"" + r.metric + "\" " + r.condition + text;
+  }
+  return "";
+}
+
+}  // namespace slotsim
