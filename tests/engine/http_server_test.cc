@@ -447,8 +447,15 @@ TEST_F(HttpServerTest, BodiesOverTheLimitChunkedOrNotGet413Json) {
         return true;
       },
       kJsonType);
-  ASSERT_TRUE(r);
-  EXPECT_EQ(r->status, 413);
+  if (r) {
+    EXPECT_EQ(r->status, 413);
+  } else {
+    // The server answers 413 and closes as soon as the limit is passed; a client still sending
+    // chunks may see its write (or the read after it) fail instead of the answer. Never a
+    // refused connection: the server is up, as ExpectHealthy checks below.
+    EXPECT_TRUE(r.error() == httplib::Error::Write || r.error() == httplib::Error::Read)
+        << "error " << static_cast<int>(r.error());
+  }
   // A small chunked body is read and parsed like any other.
   r = client_->Post(
       "/wp-json/appointease/v1/slots/select",
