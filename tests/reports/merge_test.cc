@@ -281,7 +281,7 @@ TEST_F(MergeTest, BinaryExits2NamingTheFileOfAMismatchedShard) {
 // of the merge equals that single recording's.
 TEST(MergeShardsTest, MergedShardsEqualOneRecordingOfTheUnionOfTheirOperations) {
   StatusOr<Scenario> scenario =
-      LoadScenario(std::string(SLOTSIM_SOURCE_DIR) + "/scenarios/steady.toml", {"duration=\"2m\""});
+      LoadScenario(testing::ShippedScenarioPath("steady"), {"duration=\"2m\""});
   ASSERT_TRUE(scenario.ok()) << scenario.status().ToString();
   SystemClock wall;
   std::vector<json> shards;

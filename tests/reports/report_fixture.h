@@ -14,12 +14,11 @@
 #include "common/clock.h"
 #include "reports/summary.h"
 #include "simulator/run.h"
+#include "tests/support/scenarios.h"
 
 namespace slotsim::testing_reports {
 
-inline std::string ScenarioPath(const std::string& name) {
-  return std::string(SLOTSIM_SOURCE_DIR) + "/scenarios/" + name + ".toml";
-}
+using testing::ShippedScenarioPath;
 
 // redis-outage shrunk to one simulated minute: a 15 s Redis outage from 20 s, 20 arrivals/s.
 inline std::vector<std::string> ShortOutage() {
@@ -31,7 +30,7 @@ inline std::vector<std::string> ShortOutage() {
 // when the scenario does not load or the run fails.
 inline nlohmann::json RunSimSummary(const std::string& name,
                                     const std::vector<std::string>& overrides) {
-  StatusOr<Scenario> scenario = LoadScenario(ScenarioPath(name), overrides);
+  StatusOr<Scenario> scenario = LoadScenario(ShippedScenarioPath(name), overrides);
   EXPECT_TRUE(scenario.ok()) << scenario.status().ToString();
   if (!scenario.ok()) return nullptr;
   SystemClock wall;
@@ -40,7 +39,7 @@ inline nlohmann::json RunSimSummary(const std::string& name,
   StatusOr<RunResult> result = RunScenario(*scenario, options);
   EXPECT_TRUE(result.ok()) << result.status().ToString();
   if (!result.ok()) return nullptr;
-  return SummaryJson(*result, SummaryOptions{ScenarioPath(name), overrides});
+  return SummaryJson(*result, SummaryOptions{ShippedScenarioPath(name), overrides});
 }
 
 inline size_t CountOf(const std::string& text, const std::string& needle) {

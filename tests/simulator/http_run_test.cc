@@ -21,6 +21,7 @@
 #include "reports/summary.h"
 #include "simulator/child_process.h"
 #include "simulator/run.h"
+#include "tests/support/scenarios.h"
 #include "tests/support/servers.h"
 
 namespace slotsim {
@@ -28,20 +29,7 @@ namespace {
 
 using Json = nlohmann::json;
 
-bool HaveServerBinaries() {
-  if (testing::ServersRequired()) return true;
-  auto found = [](const std::string& name) {
-    for (const char* dir : {"/usr/sbin/", "/usr/bin/", "/usr/local/bin/", "/usr/local/sbin/"}) {
-      if (access((std::string(dir) + name).c_str(), X_OK) == 0) return true;
-    }
-    return false;
-  };
-  return found("redis-server") && found("mariadbd") && found("mariadb-install-db");
-}
-
-std::string ScenarioPath(const std::string& name) {
-  return std::string(SLOTSIM_SOURCE_DIR) + "/scenarios/" + name + ".toml";
-}
+using testing::ShippedScenarioPath;
 
 // A closed population of `clients` polling every second for `duration_s`.
 std::vector<std::string> Shrunk(int clients, int duration_s) {
@@ -99,7 +87,7 @@ class MemoryServe {
 class HttpRunTest : public ::testing::Test {
  protected:
   nlohmann::json Run(const std::string& name, const std::vector<std::string>& overrides) {
-    StatusOr<Scenario> scenario = LoadScenario(ScenarioPath(name), overrides);
+    StatusOr<Scenario> scenario = LoadScenario(ShippedScenarioPath(name), overrides);
     EXPECT_TRUE(scenario.ok()) << scenario.status().ToString();
     if (!scenario.ok()) return {};
     RunOptions options;
@@ -109,7 +97,7 @@ class HttpRunTest : public ::testing::Test {
     StatusOr<RunResult> result = RunScenario(*scenario, options);
     EXPECT_TRUE(result.ok()) << result.status().ToString();
     if (!result.ok()) return {};
-    return SummaryJson(*result, SummaryOptions{ScenarioPath(name), overrides});
+    return SummaryJson(*result, SummaryOptions{ShippedScenarioPath(name), overrides});
   }
 
   static uint64_t Get(const nlohmann::json& s, const char* a, const char* b) {
@@ -128,7 +116,7 @@ class HttpRunTest : public ::testing::Test {
 };
 
 TEST_F(HttpRunTest, RedisKilledUnderASpawnedServeLosesNothingAndTheAnswersShowTheSwitch) {
-  if (!HaveServerBinaries()) GTEST_SKIP() << "redis-server / mariadbd not installed";
+  if (!testing::HaveServerBinaries()) GTEST_SKIP() << "redis-server / mariadbd not installed";
   std::vector<std::string> o = Shrunk(200, 25);
   o.push_back("target.spawn=true");
   o.push_back("faults=[{ kind = \"redis_down\", at = \"8s\", for = \"10s\" }]");
@@ -323,7 +311,7 @@ TEST_F(HttpRunTest, CopesWithAPluginLikeServerNonceRestRouteAndQuirks) {
 
 TEST_F(HttpRunTest, SpawnWithoutTheBinaryIsBadInput) {
   StatusOr<Scenario> scenario =
-      LoadScenario(ScenarioPath("steady"), {"target.kind=\"http\"", "target.spawn=true"});
+      LoadScenario(ShippedScenarioPath("steady"), {"target.kind=\"http\"", "target.spawn=true"});
   ASSERT_TRUE(scenario.ok()) << scenario.status().ToString();
   RunOptions options;
   options.wall_clock = &wall_;
@@ -333,8 +321,9 @@ TEST_F(HttpRunTest, SpawnWithoutTheBinaryIsBadInput) {
 }
 
 TEST_F(HttpRunTest, FaultsAgainstAServerSlotsimDidNotLaunchAreBadInput) {
-  StatusOr<Scenario> scenario = LoadScenario(
-      ScenarioPath("redis-outage"), {"target.kind=\"http\"", "target.url=\"http://127.0.0.1:1\""});
+  StatusOr<Scenario> scenario =
+      LoadScenario(ShippedScenarioPath("redis-outage"),
+                   {"target.kind=\"http\"", "target.url=\"http://127.0.0.1:1\""});
   ASSERT_TRUE(scenario.ok()) << scenario.status().ToString();
   RunOptions options;
   options.wall_clock = &wall_;

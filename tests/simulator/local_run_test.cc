@@ -12,23 +12,11 @@
 
 #include "reports/summary.h"
 #include "simulator/run.h"
+#include "tests/support/scenarios.h"
 #include "tests/support/servers.h"
 
 namespace slotsim {
 namespace {
-
-// True when both server binaries can be found (the test command installs them and sets
-// SLOTSIM_REQUIRE_SERVERS, so there a missing binary fails the run instead of skipping).
-bool HaveServerBinaries() {
-  if (testing::ServersRequired()) return true;
-  auto found = [](const std::string& name) {
-    for (const char* dir : {"/usr/sbin/", "/usr/bin/", "/usr/local/bin/", "/usr/local/sbin/"}) {
-      if (access((std::string(dir) + name).c_str(), X_OK) == 0) return true;
-    }
-    return false;
-  };
-  return found("redis-server") && found("mariadbd") && found("mariadb-install-db");
-}
 
 // A fresh directory under /tmp.
 std::string MakeTempDir(const std::string& tag) {
@@ -37,9 +25,7 @@ std::string MakeTempDir(const std::string& tag) {
   return made ? std::string(made) : std::string();
 }
 
-std::string ScenarioPath(const std::string& name) {
-  return std::string(SLOTSIM_SOURCE_DIR) + "/scenarios/" + name + ".toml";
-}
+using testing::ShippedScenarioPath;
 
 // A shipped scenario shrunk for wall-clock time: a closed population of `clients` polling every
 // second, one fault of `kind` at 8 s for `fault_s` seconds, the run ending 8 s after it.
@@ -60,12 +46,12 @@ std::vector<std::string> Reduced(int clients, int fault_s, const std::string& ki
 class LocalRunTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!HaveServerBinaries()) GTEST_SKIP() << "redis-server / mariadbd not installed";
+    if (!testing::HaveServerBinaries()) GTEST_SKIP() << "redis-server / mariadbd not installed";
   }
 
   // Runs a shipped scenario on the local target; returns its summary.json (null on failure).
   nlohmann::json Run(const std::string& name, const std::vector<std::string>& overrides) {
-    StatusOr<Scenario> scenario = LoadScenario(ScenarioPath(name), overrides);
+    StatusOr<Scenario> scenario = LoadScenario(ShippedScenarioPath(name), overrides);
     EXPECT_TRUE(scenario.ok()) << scenario.status().ToString();
     if (!scenario.ok()) return {};
     RunOptions options;
@@ -74,7 +60,7 @@ class LocalRunTest : public ::testing::Test {
     EXPECT_TRUE(result.ok()) << result.status().ToString();
     if (!result.ok()) return {};
     result_ = *result;
-    return SummaryJson(*result, SummaryOptions{ScenarioPath(name), overrides});
+    return SummaryJson(*result, SummaryOptions{ShippedScenarioPath(name), overrides});
   }
 
   static uint64_t Get(const nlohmann::json& s, const char* a, const char* b) {
@@ -166,7 +152,7 @@ TEST_F(LocalRunTest, MySqlKilledGivesClearUnavailableAnswersNeverAHang) {
 
 TEST_F(LocalRunTest, ProcessFaultAgainstAServerSlotsimDoesNotManageIsBadInput) {
   StatusOr<Scenario> scenario =
-      LoadScenario(ScenarioPath("redis-outage"),
+      LoadScenario(ShippedScenarioPath("redis-outage"),
                    {"target.kind=\"local\"", "target.redis=\"redis://127.0.0.1:1/0\""});
   ASSERT_TRUE(scenario.ok()) << scenario.status().ToString();
   RunOptions options;
@@ -195,10 +181,11 @@ TEST_F(LocalRunTest, RunKilledWithSigtermLeavesNoServerProcessOrTempDirBehind) {
   const std::string dir = MakeTempDir("sigterm");
   ASSERT_FALSE(dir.empty());
   const std::string log = dir + "/stderr.txt";
-  std::vector<std::string> argv = {SLOTSIM_BINARY,   "run",           ScenarioPath("redis-outage"),
-                                   "--target",       "local",         "--out",
-                                   dir + "/out",     "--no-progress", "--set",
-                                   "duration=\"5m\""};
+  std::vector<std::string> argv = {
+      SLOTSIM_BINARY,   "run",           ShippedScenarioPath("redis-outage"),
+      "--target",       "local",         "--out",
+      dir + "/out",     "--no-progress", "--set",
+      "duration=\"5m\""};
   const pid_t pid = fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {

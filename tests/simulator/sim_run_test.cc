@@ -10,19 +10,18 @@
 #include "reports/summary.h"
 #include "reports/thresholds.h"
 #include "simulator/run.h"
+#include "tests/support/scenarios.h"
 
 namespace slotsim {
 namespace {
 
-std::string ScenarioPath(const std::string& name) {
-  return std::string(SLOTSIM_SOURCE_DIR) + "/scenarios/" + name + ".toml";
-}
+using testing::ShippedScenarioPath;
 
 class SimRunTest : public ::testing::Test {
  protected:
   // Runs a shipped scenario with overrides; returns its summary.json.
   nlohmann::json Run(const std::string& name, std::vector<std::string> overrides = {}) {
-    StatusOr<Scenario> scenario = LoadScenario(ScenarioPath(name), overrides);
+    StatusOr<Scenario> scenario = LoadScenario(ShippedScenarioPath(name), overrides);
     EXPECT_TRUE(scenario.ok()) << scenario.status().ToString();
     if (!scenario.ok()) return {};
     RunOptions options;
@@ -30,7 +29,7 @@ class SimRunTest : public ::testing::Test {
     StatusOr<RunResult> result = RunScenario(*scenario, options);
     EXPECT_TRUE(result.ok()) << result.status().ToString();
     if (!result.ok()) return {};
-    return SummaryJson(*result, SummaryOptions{ScenarioPath(name), overrides});
+    return SummaryJson(*result, SummaryOptions{ShippedScenarioPath(name), overrides});
   }
 
   static uint64_t Consistency(const nlohmann::json& s, const char* key) {
@@ -121,7 +120,7 @@ TEST_F(SimRunTest, MillionScenarioLoadsAndRunsScaledDown) {
 TEST_F(SimRunTest, AbortOnFailThresholdStopsAHopelessRunAfterItsGrace) {
   // A poll p99 under 50 µs is hopeless on the sim's ~40 µs Redis model plus engine overhead.
   StatusOr<Scenario> scenario = LoadScenario(
-      ScenarioPath("redis-outage"),
+      ShippedScenarioPath("redis-outage"),
       {"thresholds={ \"latency.poll.p99\" = { condition = \"< 50us\", abort_on_fail = true, "
        "grace = \"40s\" } }"});
   ASSERT_TRUE(scenario.ok()) << scenario.status().ToString();
@@ -138,7 +137,7 @@ TEST_F(SimRunTest, AbortOnFailThresholdStopsAHopelessRunAfterItsGrace) {
   EXPECT_NEAR(s["run"]["aborted_at_s"].get<double>(), 41.0, 1.0);
   // Without the check (or with a condition that holds) the same run goes its full 10 minutes.
   scenario = LoadScenario(
-      ScenarioPath("redis-outage"),
+      ShippedScenarioPath("redis-outage"),
       {"thresholds={ \"latency.poll.p99\" = { condition = \"< 1s\", abort_on_fail = true } }"});
   ASSERT_TRUE(scenario.ok());
   result = RunScenario(*scenario, options);
@@ -148,7 +147,7 @@ TEST_F(SimRunTest, AbortOnFailThresholdStopsAHopelessRunAfterItsGrace) {
 }
 
 TEST_F(SimRunTest, ShardsSplitTheLoadIntoDisjointSlicesOfTheSameScenario) {
-  StatusOr<Scenario> scenario = LoadScenario(ScenarioPath("steady"), {"duration=\"3m\""});
+  StatusOr<Scenario> scenario = LoadScenario(ShippedScenarioPath("steady"), {"duration=\"3m\""});
   ASSERT_TRUE(scenario.ok()) << scenario.status().ToString();
   RunOptions options;
   options.wall_clock = &wall_;

@@ -68,6 +68,17 @@ std::string UniquePrefix(std::string_view tag) {
   return clean.empty() ? head : head + clean + "_";
 }
 
+bool HaveServerBinaries() {
+  if (ServersRequired()) return true;
+  auto found = [](const std::string& name) {
+    for (const char* dir : {"/usr/sbin/", "/usr/bin/", "/usr/local/bin/", "/usr/local/sbin/"}) {
+      if (access((std::string(dir) + name).c_str(), X_OK) == 0) return true;
+    }
+    return false;
+  };
+  return found("redis-server") && found("mariadbd") && found("mariadb-install-db");
+}
+
 int FreeLoopbackPort() {
   StatusOr<int> port = PickLoopbackPort();
   if (!port.ok()) {

@@ -37,6 +37,11 @@ std::string UniquePrefix(std::string_view tag);
 // A TCP port on 127.0.0.1 that was free when asked.
 int FreeLoopbackPort();
 
+// True when redis-server, mariadbd and mariadb-install-db can be found, so suites that launch
+// their own servers can run; always true under SLOTSIM_REQUIRE_SERVERS=1 (the test command
+// installs them, and there a missing binary must fail the run instead of skipping it).
+bool HaveServerBinaries();
+
 // A redis-server child process: `redis-server --port P --bind 127.0.0.1 --save '' --appendonly no`
 // in its own temp dir; a thin wrapper over slotsim::ManagedRedis (simulator/managed_servers.h),
 // which owns the launching, faults and teardown. The destructor SIGKILLs it (SIGCONT first if
