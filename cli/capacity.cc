@@ -1,6 +1,6 @@
 // `slotsim capacity`: the largest load a scenario holds within its SLOs (simulator/capacity.h);
 // prints each probe and the answer, writes capacity.json and capacity.html.
-#include "simulator/capacity.h"
+#include "simulator/capacity/capacity.h"
 
 #include <cstdio>
 #include <filesystem>
@@ -10,7 +10,7 @@
 #include "cli/commands.h"
 #include "common/duration.h"
 #include "reports/capacity_report.h"
-#include "simulator/child_registry.h"
+#include "procs/child_registry.h"
 
 namespace slotsim::cli {
 namespace {

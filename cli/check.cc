@@ -3,7 +3,7 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
-#include "simulator/history_io.h"
+#include "simulator/observe/history_io.h"
 
 namespace slotsim::cli {
 

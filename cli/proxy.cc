@@ -19,7 +19,7 @@
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "common/duration.h"
-#include "simulator/fault_proxy.h"
+#include "procs/fault_proxy.h"
 
 namespace slotsim::cli {
 namespace {

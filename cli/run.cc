@@ -1,6 +1,6 @@
 // `slotsim run`: one scenario on one target; writes summary.json, timeseries.csv, report.html,
 // report.md and junit.xml, prints the summary table, exits 99 when a threshold fails.
-#include "simulator/run.h"
+#include "simulator/run/run.h"
 
 #include <cstdio>
 #include <filesystem>
@@ -14,7 +14,7 @@
 #include "reports/summary.h"
 #include "reports/thresholds.h"
 #include "reports/timeseries_csv.h"
-#include "simulator/child_registry.h"
+#include "procs/child_registry.h"
 
 namespace slotsim::cli {
 namespace {

@@ -7,7 +7,7 @@
 #include "cli/commands.h"
 #include "reports/summary.h"
 #include "reports/thresholds.h"
-#include "simulator/run.h"
+#include "simulator/run/run.h"
 
 namespace slotsim::cli {
 namespace {

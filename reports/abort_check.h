@@ -7,7 +7,7 @@
 #include <functional>
 #include <string>
 
-#include "simulator/run.h"
+#include "simulator/run/run.h"
 
 namespace slotsim {
 

@@ -8,7 +8,7 @@
 #include "reports/capacity_report.h"
 #include "reports/report_format.h"
 #include "reports/svg.h"
-#include "simulator/threshold.h"
+#include "simulator/scenario/threshold.h"
 
 namespace slotsim {
 namespace {

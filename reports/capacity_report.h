@@ -19,8 +19,8 @@
 #include <string>
 
 #include "common/status.h"
-#include "simulator/capacity.h"
-#include "simulator/run.h"
+#include "simulator/capacity/capacity.h"
+#include "simulator/run/run.h"
 
 namespace slotsim {
 

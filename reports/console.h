@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "simulator/run.h"
+#include "simulator/run/run.h"
 
 namespace slotsim {
 

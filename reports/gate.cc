@@ -11,7 +11,7 @@
 #include "reports/report_format.h"
 #include "reports/summary_fields.h"
 #include "reports/thresholds.h"
-#include "simulator/threshold.h"
+#include "simulator/scenario/threshold.h"
 
 namespace slotsim {
 namespace {

@@ -12,7 +12,7 @@
 #include "reports/report_format.h"
 #include "reports/summary_fields.h"
 #include "reports/svg.h"
-#include "simulator/history.h"
+#include "simulator/observe/history.h"
 
 namespace slotsim {
 namespace {

@@ -6,7 +6,7 @@
 #include "reports/html_charts.h"
 #include "reports/report_format.h"
 #include "reports/summary_fields.h"
-#include "simulator/history.h"
+#include "simulator/observe/history.h"
 
 namespace slotsim {
 namespace {

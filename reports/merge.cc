@@ -13,8 +13,8 @@
 #include "reports/summary.h"
 #include "reports/summary_fields.h"
 #include "reports/thresholds.h"
-#include "simulator/recorder.h"
-#include "simulator/threshold.h"
+#include "simulator/observe/recorder.h"
+#include "simulator/scenario/threshold.h"
 
 namespace slotsim {
 namespace {

@@ -5,7 +5,7 @@
 #include <cstdio>
 
 #include "common/duration.h"
-#include "simulator/threshold.h"
+#include "simulator/scenario/threshold.h"
 
 namespace slotsim {
 namespace {

@@ -53,7 +53,7 @@
 #include <vector>
 
 #include "common/status.h"
-#include "simulator/run.h"
+#include "simulator/run/run.h"
 
 namespace slotsim {
 

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <cstdint>
 
-#include "simulator/history.h"
+#include "simulator/observe/history.h"
 
 namespace slotsim {
 

@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-#include "simulator/recorder.h"
+#include "simulator/observe/recorder.h"
 
 namespace slotsim {
 namespace {

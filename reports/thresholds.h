@@ -27,7 +27,7 @@
 #include <string_view>
 #include <vector>
 
-#include "simulator/threshold.h"
+#include "simulator/scenario/threshold.h"
 
 namespace slotsim {
 

@@ -11,7 +11,7 @@
 #include <string>
 
 #include "common/status.h"
-#include "simulator/recorder.h"
+#include "simulator/observe/recorder.h"
 
 namespace slotsim {
 

@@ -13,7 +13,7 @@
 #include <sstream>
 
 #include "reports/html_report.h"
-#include "simulator/child_process.h"
+#include "procs/child_process.h"
 #include "tests/reports/report_fixture.h"
 
 namespace slotsim {

@@ -12,9 +12,9 @@
 
 #include "common/histogram.h"
 #include "reports/summary.h"
-#include "simulator/history_io.h"
-#include "simulator/recorder.h"
-#include "simulator/run.h"
+#include "simulator/observe/history_io.h"
+#include "simulator/observe/recorder.h"
+#include "simulator/run/run.h"
 #include "tests/reports/report_fixture.h"
 
 namespace slotsim {

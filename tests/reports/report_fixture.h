@@ -13,7 +13,7 @@
 
 #include "common/clock.h"
 #include "reports/summary.h"
-#include "simulator/run.h"
+#include "simulator/run/run.h"
 #include "tests/support/scenarios.h"
 
 namespace slotsim::testing_reports {

@@ -2,7 +2,7 @@
 // 1 at a known client count) the search finds it within one step; the search logic against a
 // synthetic runner (ramp, bisection, binding SLO, not bound, --min failing); probe scenarios;
 // SLO and option errors; capacity.json / capacity.html; the CLI's exit codes.
-#include "simulator/capacity.h"
+#include "simulator/capacity/capacity.h"
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>

@@ -1,6 +1,6 @@
 // Checker: hand-built histories, each holding one kind of anomaly (or none), fed in completion
 // order; the report must find exactly that anomaly with the right count.
-#include "simulator/checker.h"
+#include "simulator/observe/checker.h"
 
 #include <gtest/gtest.h>
 

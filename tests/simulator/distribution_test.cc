@@ -1,6 +1,6 @@
 // Distribution and Popularity: parsing and its errors, round trips, sample means at a fixed
 // seed, exact determinism per seed, and the shape of popularity picks (chi-square).
-#include "simulator/distribution.h"
+#include "simulator/scenario/distribution.h"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // FairnessSink: per-client poll rates over the expected 1/heartbeat.
-#include "simulator/fairness.h"
+#include "simulator/observe/fairness.h"
 
 #include <gtest/gtest.h>
 

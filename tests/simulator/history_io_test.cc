@@ -1,6 +1,6 @@
 // history.jsonl: round trips of records and special lines, errors with line numbers, and the
 // offline check giving the online checker's figures.
-#include "simulator/history_io.h"
+#include "simulator/observe/history_io.h"
 
 #include <gtest/gtest.h>
 

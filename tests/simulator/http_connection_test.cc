@@ -1,7 +1,7 @@
 // HttpConnection against a scripted TCP server on loopback: keep-alive reuse, chunked and
 // close-delimited answers, and each way an answer can fail to come (refused, timeout, closed
 // midway, a keep-alive connection the server dropped while idle).
-#include "simulator/http_connection.h"
+#include "simulator/targets/http/http_connection.h"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>

@@ -19,8 +19,8 @@
 #include <thread>
 
 #include "reports/summary.h"
-#include "simulator/child_process.h"
-#include "simulator/run.h"
+#include "procs/child_process.h"
+#include "simulator/run/run.h"
 #include "tests/support/scenarios.h"
 #include "tests/support/servers.h"
 

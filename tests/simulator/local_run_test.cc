@@ -11,7 +11,7 @@
 #include <thread>
 
 #include "reports/summary.h"
-#include "simulator/run.h"
+#include "simulator/run/run.h"
 #include "tests/support/scenarios.h"
 #include "tests/support/servers.h"
 

@@ -1,7 +1,7 @@
 // ModelStore's capacity model: unlimited servers never queue; with N servers calls wait for a
 // free one in order, free up as virtual time passes, are abandoned at the caller's deadline, and
 // a request's later calls arrive after its earlier ones.
-#include "simulator/model_store.h"
+#include "simulator/targets/sim/model_store.h"
 
 #include <gtest/gtest.h>
 

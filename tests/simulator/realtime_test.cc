@@ -6,8 +6,8 @@
 #include <thread>
 
 #include "engine/grid.h"
-#include "simulator/realtime_loop.h"
-#include "simulator/realtime_target.h"
+#include "simulator/targets/realtime/realtime_loop.h"
+#include "simulator/targets/realtime/realtime_target.h"
 
 namespace slotsim {
 namespace {

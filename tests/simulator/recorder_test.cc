@@ -1,6 +1,6 @@
 // Recorder: latency filing (corrected vs raw, mode x phase), error classification, the failover
 // timeline (phases, detect/recover, outage errors) and the time series.
-#include "simulator/recorder.h"
+#include "simulator/observe/recorder.h"
 
 #include <gtest/gtest.h>
 

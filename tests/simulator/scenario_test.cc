@@ -1,6 +1,6 @@
 // Scenario files: every default, a full file, each class of error with its file:line and the
 // allowed values, --set overrides, load interpolation and the TOML round trip.
-#include "simulator/scenario.h"
+#include "simulator/scenario/scenario.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>

@@ -9,7 +9,7 @@
 #include "reports/abort_check.h"
 #include "reports/summary.h"
 #include "reports/thresholds.h"
-#include "simulator/run.h"
+#include "simulator/run/run.h"
 #include "tests/support/scenarios.h"
 
 namespace slotsim {

@@ -1,6 +1,6 @@
 // Thresholds: the metric catalogue (what is accepted, what is rejected and how the error reads),
 // condition parsing with units per metric, and Holds for every operator.
-#include "simulator/threshold.h"
+#include "simulator/scenario/threshold.h"
 
 #include <gtest/gtest.h>
 

@@ -11,7 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "simulator/managed_servers.h"
+#include "procs/managed_servers.h"
 
 namespace slotsim::testing {
 namespace {
