@@ -9,19 +9,22 @@
 
 #include "procs/child_registry.h"
 #include "procs/fault_proxy.h"
-#include "simulator/observe/history_io.h"
-#include "simulator/workload/load.h"
-#include "simulator/targets/realtime/local_faults.h"
 #include "procs/managed_servers.h"
+#include "simulator/run/pipeline.h"
+#include "simulator/run/run_support.h"
+#include "simulator/targets/realtime/local_faults.h"
 #include "simulator/targets/realtime/realtime_loop.h"
 #include "simulator/targets/realtime/realtime_target.h"
-#include "simulator/run/run_support.h"
 
 namespace slotsim {
 namespace {
 
-// The loop checks the end of the run, live clients and progress this often.
+// The loop's housekeeping (live clients, progress, the end of the drain) runs this often, in
+// wall time; the end of the run and the abort checks are events of their own.
 constexpr Micros kTick{100'000};
+// After the end, answers may drain for this long on top of the Redis deadline: a hung call
+// costs at most the Redis deadline plus a MySQL call at its read timeout.
+constexpr Micros kDrainBeyondRedisDeadline{15'000'000};
 // The clients' first timers are armed this far ahead of the run's start, so they are not late.
 constexpr Micros kStartLead{200'000};
 // How often the main thread looks for a signal while it waits.
@@ -63,8 +66,9 @@ class RealtimeRun {
   }
   Status StartServers();
   Status StartProxies();
-  void Wire();
-  // Loop thread: starts the load and the ticker.
+  // Builds the pipeline, the workers and the clients for a run starting at start_.
+  Status Wire();
+  // Loop thread: starts the load, the end of the run and the ticker.
   void Begin();
   void OnTick();
   // Main thread: fault steps at their times, then waits for the loop. Returns the first
@@ -82,7 +86,6 @@ class RealtimeRun {
   const RunOptions& options_;
   Clock& wall_;
   RealtimeBackend& backend_;
-  Timestamp start_, end_, drain_limit_;
 
   std::unique_ptr<ManagedMariaDb> mysql_server_;
   std::unique_ptr<ManagedRedis> redis_server_;
@@ -91,26 +94,10 @@ class RealtimeRun {
   MySqlUrl mysql_url_;
 
   RealtimeLoop loop_;
-  std::unique_ptr<Recorder> recorder_;
-  std::unique_ptr<Checker> checker_;
-  CheckerOptions checker_options_;
-  ProgressSink progress_;
-  FairnessSink fairness_{sc_.engine.heartbeat};
-  TeeSink tee_;
-  std::unique_ptr<JsonlHistoryWriter> history_;
   std::unique_ptr<RealtimeTarget> target_;
-  Random root_{0}, client_random_{0}, load_random_{0};
-  std::unique_ptr<ClientPool> pool_;
-  std::unique_ptr<LoadDriver> load_;
+  std::unique_ptr<RunPipeline> pipeline_;
+  Timestamp start_;
 
-  // Loop thread state.
-  std::unique_ptr<AbortWatch> watch_;
-  Timestamp stop_;  // where the run's measurements end: end_, or where it was stopped early
-  Timestamp last_abort_check_;
-  uint64_t peak_live_ = 0;
-  Timestamp last_progress_;
-  uint64_t last_ops_ = 0;
-  bool stopped_clients_ = false;
   // Set by the main thread to end the run early (a signal, a failed fault step).
   std::atomic<bool> abort_{false};
   std::atomic<bool> loop_done_{false};
@@ -167,71 +154,47 @@ Status RealtimeRun::StartProxies() {
   return Status::Ok();
 }
 
-// Builds the recorder, checker, sinks, workers, clients and load on the main thread (before
-// the loop thread exists, so the loop sees them fully built).
-void RealtimeRun::Wire() {
-  RecorderOptions ro{start_, sc_.output.timeseries_interval, 3};
-  ro.initial_mode = backend_.mode();
-  recorder_ = std::make_unique<Recorder>(ro);
-  checker_ = std::make_unique<Checker>(checker_options_);
-  tee_.Add(recorder_.get());
-  tee_.Add(checker_.get());
-  tee_.Add(&progress_);
-  tee_.Add(&fairness_);
-  if (history_) tee_.Add(history_.get());
-  backend_.SetSwitchListener(
-      [this](const ModeSwitch& sw) { loop_.Post([this, sw] { recorder_->ModeSwitched(sw); }); });
+// Builds everything the loop runs on the main thread, before the loop thread exists, so the
+// loop sees it fully built.
+Status RealtimeRun::Wire() {
+  PipelineOptions po;
+  po.target = backend_.name();
+  po.start = start_;
+  po.initial_mode = backend_.mode();
+  po.drain_limit = sc_.engine.policy.redis_deadline + kDrainBeyondRedisDeadline;
+  po.fairness = true;
+  pipeline_ = std::make_unique<RunPipeline>(sc_, options_, po);
+  SLOTSIM_RETURN_IF_ERROR(pipeline_->OpenHistory());
+  backend_.SetSwitchListener([this](const ModeSwitch& sw) {
+    loop_.Post([this, sw] { pipeline_->recorder().ModeSwitched(sw); });
+  });
   RealtimeTargetOptions to;
   to.workers = sc_.target.workers;
   to.max_in_flight = static_cast<uint64_t>(sc_.load.max_clients);
   target_ = std::make_unique<RealtimeTarget>(
       loop_, backend_.grid(), [this](int worker) { return backend_.NewExecutor(worker); }, to);
-  root_ = RootRandom(sc_, options_);
-  client_random_ = root_.Fork(2);
-  load_random_ = root_.Fork(3);
-  pool_ =
-      std::make_unique<ClientPool>(*target_, client_random_, BehaviorFrom(sc_, start_, options_),
-                                   tee_, static_cast<uint64_t>(sc_.load.max_clients));
-  load_ = std::make_unique<LoadDriver>(sc_.load, sc_, *pool_, loop_, load_random_);
+  pipeline_->Wire(loop_, *target_, RootRandom(sc_, options_));
+  return Status::Ok();
 }
 
 void RealtimeRun::Begin() {
-  last_progress_ = wall_.Now();
-  load_->Start(start_, sc_.duration);
+  pipeline_->StartLoad();
+  pipeline_->ArmEnd();
   loop_.ScheduleAt(start_, [this] { OnTick(); });
 }
 
 void RealtimeRun::OnTick() {
   const Timestamp now = loop_.Now();
-  peak_live_ = std::max(peak_live_, pool_->live());
-  recorder_->ClientsChanged(pool_->live(), pool_->total());
-  if (!stopped_clients_ && watch_->enabled() && now - last_abort_check_ >= Micros(1'000'000)) {
-    last_abort_check_ = now;
-    if (watch_->Check(start_, now, *recorder_, *checker_)) {
-      Note(backend_.name() + ": stopping early: " + watch_->reason());
-      stop_ = now;
-    }
-  }
-  if (!stopped_clients_ && (now >= end_ || abort_.load() || watch_->aborted())) {
-    pool_->StopAll();
-    stopped_clients_ = true;
-  }
-  if (abort_.load() || (stopped_clients_ && pool_->in_flight() == 0) || now > drain_limit_) {
+  pipeline_->ObserveLive();
+  pipeline_->Housekeep(now);
+  if (abort_.load()) {
+    pipeline_->StopClients();
     loop_.Quit();
     return;
   }
-  if (options_.progress && now - last_progress_ >= Micros(1'000'000)) {
-    Progress p;
-    p.elapsed = std::min(now, end_) - start_;
-    p.duration = sc_.duration;
-    p.live_clients = pool_->live();
-    const double secs = static_cast<double>((now - last_progress_).count()) / 1e6;
-    p.ops_per_s = static_cast<double>(progress_.ops - last_ops_) / secs;
-    p.errors = progress_.errors;
-    p.mode = progress_.mode;
-    options_.progress(p);
-    last_progress_ = now;
-    last_ops_ = progress_.ops;
+  if (pipeline_->Done(now)) {
+    loop_.Quit();
+    return;
   }
   loop_.ScheduleAt(now + kTick, [this] { OnTick(); });
 }
@@ -248,7 +211,7 @@ bool RealtimeRun::WaitUntil(Timestamp t) {
 Status RealtimeRun::Supervise() {
   LocalFaultBackends fb{redis_server_.get(), mysql_server_.get(), redis_proxy_.get(),
                         mysql_proxy_.get()};
-  PostingTimeline timeline(loop_, *recorder_);
+  PostingTimeline timeline(loop_, pipeline_->recorder());
   Status result = Status::Ok();
   for (const FaultStep& step : PlanLocalFaults(sc_.faults, fb, wall_, timeline)) {
     if (!WaitUntil(start_ + step.at)) break;
@@ -297,23 +260,11 @@ StatusOr<RunResult> RealtimeRun::Run() {
   }
   SLOTSIM_RETURN_IF_ERROR(
       backend_.Start(redis_url_, mysql_url_, [this](const std::string& l) { Note(l); }));
-  checker_options_.hold_ttl = sc_.engine.policy.hold_ttl;
-  if (!options_.history_path.empty()) {
-    history_ = std::make_unique<JsonlHistoryWriter>();
-    SLOTSIM_RETURN_IF_ERROR(history_->Open(options_.history_path));
-    history_->WriteCheckerOptions(checker_options_);
-  }
   if (int sig = ChildRegistry::TerminationSignal(); sig != 0) {
     return Status::Unavailable(Interrupted(sig));
   }
   start_ = wall_.Now() + kStartLead;
-  end_ = start_ + sc_.duration;
-  stop_ = end_;
-  last_abort_check_ = start_;
-  watch_ = std::make_unique<AbortWatch>(sc_, options_, backend_.name());
-  // A hung call costs at most the Redis deadline plus a MySQL call at its read timeout.
-  drain_limit_ = end_ + sc_.engine.policy.redis_deadline + Micros(15'000'000);
-  Wire();
+  SLOTSIM_RETURN_IF_ERROR(Wire());
   target_->Start();
   const double cpu_before = CpuSeconds();
   loop_.Post([this] { Begin(); });
@@ -346,33 +297,13 @@ void RealtimeRun::NoteHarness(const RunInfo& run) const {
 }
 
 StatusOr<RunResult> RealtimeRun::Collect(Timestamp wall_start, double cpu_s) {
-  RunResult result;
-  result.scenario = sc_;
-  result.target = backend_.name();
-  result.git_commit = SLOTSIM_GIT_COMMIT;
-  result.metrics = recorder_->Finish(stop_);
-  result.aborted = watch_->reason();
-  result.aborted_at = watch_->at();
-  result.metrics.clients_peak = std::max<uint64_t>(result.metrics.clients_peak, peak_live_);
-  result.rejected_arrivals = pool_->rejected();
-  result.fairness = fairness_.Report();
-  for (const FailoverWindow& w : FailoverWindows(result.metrics, start_, sc_.engine.heartbeat)) {
-    checker_->AddFailoverWindow(w.start, w.end);
-    if (history_) history_->WriteFailoverWindow(w);
-  }
-  StatusOr<std::vector<Booking>> final_bookings = FinalBookings();
-  if (!final_bookings.ok()) return final_bookings.status();
-  checker_->Finish(*final_bookings, stop_);
-  result.consistency = checker_->report();
-  if (history_) {
-    history_->WriteFinalBookings(*final_bookings, stop_);
-    SLOTSIM_RETURN_IF_ERROR(history_->Close());
-  }
+  StatusOr<RunResult> result = pipeline_->Finish([this] { return FinalBookings(); });
+  if (!result.ok()) return result;
   const double wall_s = static_cast<double>((wall_.Now() - wall_start).count()) / 1e6;
-  result.run = RunInfoOf(wall_s, progress_.ops, peak_live_);
-  result.run.cpu_s = cpu_s;
-  result.run.scheduler_lateness = target_->lateness();
-  NoteHarness(result.run);
+  result->run = RunInfoOf(wall_s, pipeline_->ops(), pipeline_->peak_live());
+  result->run.cpu_s = cpu_s;
+  result->run.scheduler_lateness = target_->lateness();
+  NoteHarness(result->run);
   return result;
 }
 

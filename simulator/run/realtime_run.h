@@ -1,9 +1,8 @@
 // RunRealtimeScenario: a scenario on wall-clock time against real servers — the skeleton the
 // `local` and `http` targets share. It launches (or takes the URLs of) Redis and MariaDB, puts a
 // fault proxy in front of either when the faults need one, starts the backend (the engine in
-// process, or an HTTP server), drives the virtual clients from one event-loop thread through a
-// bounded worker pool, runs the fault steps (local_faults.h) at their times, and collects the
-// results.
+// process, or an HTTP server), runs the fault steps (local_faults.h) at their times, and drives
+// the run pipeline (pipeline.h) from one event-loop thread through a bounded worker pool.
 //
 // Threads: the calling thread starts the servers (they die with it: PR_SET_PDEATHSIG), runs the
 // fault steps and watches for SIGINT / SIGTERM; one event-loop thread (RealtimeLoop) runs every
@@ -19,9 +18,9 @@
 
 #include "common/status.h"
 #include "common/url.h"
-#include "simulator/targets/realtime/realtime_backend.h"
 #include "simulator/run/run.h"
 #include "simulator/scenario/scenario.h"
+#include "simulator/targets/realtime/realtime_backend.h"
 
 namespace slotsim {
 

@@ -1,16 +1,16 @@
-// What the sim and local runs share: the history sinks every run tees into, the client
+// What the run pipeline and its drivers share: the history sinks every run tees into, the client
 // behaviour a scenario implies, the checker's failover windows, and the harness's own resources.
-// Internal to run.cc and local_run.cc.
+// Internal to simulator/run/.
 #pragma once
 
 #include <vector>
 
 #include "simulator/observe/checker.h"
-#include "simulator/workload/client.h"
 #include "simulator/observe/history.h"
 #include "simulator/observe/recorder.h"
 #include "simulator/run/run.h"
 #include "simulator/scenario/scenario.h"
+#include "simulator/workload/client.h"
 
 namespace slotsim {
 
