@@ -8,13 +8,13 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "procs/child_registry.h"
 #include "reports/abort_check.h"
 #include "reports/console.h"
 #include "reports/run_reports.h"
 #include "reports/summary.h"
 #include "reports/thresholds.h"
 #include "reports/timeseries_csv.h"
-#include "procs/child_registry.h"
 
 namespace slotsim::cli {
 namespace {
@@ -75,10 +75,8 @@ void ShowProgress(const Progress& p) {
   std::fflush(stderr);
 }
 
-}  // namespace
-
-int RunRun(int argc, char** argv) {
-  po::options_description desc(kRunUsage);
+// The flags of `slotsim run`, each with its help line.
+void AddRunFlags(po::options_description& desc) {
   desc.add_options()("help,h", "this text")("scenario", po::value<std::string>(),
                                             "the scenario file (positional)")(
       "target", po::value<std::string>(), "override [target] kind: sim | local | http")(
@@ -99,6 +97,84 @@ int RunRun(int argc, char** argv) {
                                        "also write history.jsonl (every operation)")(
       "no-progress", po::bool_switch(), "no live progress line")(
       "quiet,q", po::bool_switch(), "print only the output path and threshold failures");
+}
+
+void PrintRunHeader(const Scenario& scenario) {
+  std::printf("slotsim run %s: target %s, profile %s, seed %llu, commit %s\n",
+              scenario.name.c_str(), scenario.target.kind.c_str(), scenario.engine.profile.c_str(),
+              static_cast<unsigned long long>(scenario.seed), SLOTSIM_GIT_COMMIT);
+  std::fflush(stdout);
+}
+
+// Fills `options` from the command line: wall clock, servers, shard, hooks, history and
+// progress; installs the termination handlers a real target needs. False (after saying why)
+// for a bad --shard.
+bool ConfigureRun(const po::variables_map& vm, const Scenario& scenario, const std::string& out,
+                  bool quiet, SystemClock& wall, RunOptions& options) {
+  options.wall_clock = &wall;
+  options.keep_servers = vm["keep"].as<bool>();
+  if (vm.count("shard")) {
+    if (!ParseShard(vm["shard"].as<std::string>(), options.shard_index, options.shard_count)) {
+      std::cerr << "slotsim run: --shard \"" << vm["shard"].as<std::string>()
+                << "\": expected I/N with 1 <= N <= 10000 and 0 <= I < N, e.g. 0/4\n";
+      return false;
+    }
+  }
+  options.self_binary = SelfBinary();  // http spawn = true launches `slotsim serve` from it
+  options.abort_check = MakeAbortCheck();
+  const bool tty = StderrIsTerminal();
+  options.note = [quiet, tty](const std::string& line) {
+    // On a terminal, first clear the progress line the note would otherwise run into.
+    if (!quiet) std::fprintf(stderr, "%s%s\n", tty ? "\r\033[K" : "", line.c_str());
+  };
+  // Real targets own child processes: a Ctrl-C kills them at once and the run tears down.
+  if (scenario.target.kind != "sim") {
+    ChildRegistry::InstallTerminationHandlers(ChildRegistry::OnSignal::kFlag);
+  }
+  if (vm["history"].as<bool>() || scenario.output.history) {
+    options.history_path = out + "/history.jsonl";
+  }
+  const bool progress = !vm["no-progress"].as<bool>() && tty;
+  if (progress) options.progress = ShowProgress;
+  return true;
+}
+
+// Writes the run's files into `out`, prints the verdict and returns the exit code.
+int ReportRun(const po::variables_map& vm, const std::string& path, const std::string& out,
+              const Scenario& scenario, const RunResult& result, bool quiet) {
+  SummaryOptions so;
+  so.scenario_path = path;
+  so.overrides =
+      vm.count("set") ? vm["set"].as<std::vector<std::string>>() : std::vector<std::string>{};
+  const nlohmann::json summary = SummaryJson(result, so);
+  Status written = WriteSummary(summary, out + "/summary.json");
+  if (written.ok()) written = WriteTimeseriesCsv(result.metrics, out + "/timeseries.csv");
+  if (written.ok()) written = WriteRunReports(summary, out);
+  if (!written.ok()) {
+    std::cerr << "slotsim run: " << written.ToString() << "\n";
+    return kExitRuntime;
+  }
+  const std::vector<ThresholdResult> thresholds = EvaluateThresholds(summary, scenario.thresholds);
+  // A run an abort_on_fail threshold stopped has failed, whatever its shortened figures say.
+  const bool passed = AllThresholdsPassed(thresholds) && result.aborted.empty();
+  if (!result.aborted.empty()) std::cout << "stopped early: " << result.aborted << "\n";
+  if (quiet) {
+    for (const ThresholdResult& t : thresholds) {
+      if (!t.ok) std::cout << "threshold failed: " << t.metric << " " << t.condition << "\n";
+    }
+  } else {
+    std::cout << ConsoleSummary(summary, StdoutIsTerminal());
+  }
+  std::cout << "summary: " << out << "/summary.json\n"
+            << "report:  " << out << "/report.html\n";
+  return passed ? kExitOk : kExitThresholds;
+}
+
+}  // namespace
+
+int RunRun(int argc, char** argv) {
+  po::options_description desc(kRunUsage);
+  AddRunFlags(desc);
   po::positional_options_description pos;
   pos.add("scenario", 1);
   po::variables_map vm;
@@ -126,72 +202,17 @@ int RunRun(int argc, char** argv) {
     return kExitRuntime;
   }
   const bool quiet = vm["quiet"].as<bool>();
-  if (!quiet) {
-    std::printf("slotsim run %s: target %s, profile %s, seed %llu, commit %s\n",
-                scenario->name.c_str(), scenario->target.kind.c_str(),
-                scenario->engine.profile.c_str(), static_cast<unsigned long long>(scenario->seed),
-                SLOTSIM_GIT_COMMIT);
-    std::fflush(stdout);
-  }
+  if (!quiet) PrintRunHeader(*scenario);
   RunOptions options;
-  options.wall_clock = &wall;
-  options.keep_servers = vm["keep"].as<bool>();
-  if (vm.count("shard")) {
-    if (!ParseShard(vm["shard"].as<std::string>(), options.shard_index, options.shard_count)) {
-      std::cerr << "slotsim run: --shard \"" << vm["shard"].as<std::string>()
-                << "\": expected I/N with 1 <= N <= 10000 and 0 <= I < N, e.g. 0/4\n";
-      return kExitBadInput;
-    }
-  }
-  options.self_binary = SelfBinary();  // http spawn = true launches `slotsim serve` from it
-  options.abort_check = MakeAbortCheck();
-  const bool tty = StderrIsTerminal();
-  options.note = [quiet, tty](const std::string& line) {
-    // On a terminal, first clear the progress line the note would otherwise run into.
-    if (!quiet) std::fprintf(stderr, "%s%s\n", tty ? "\r\033[K" : "", line.c_str());
-  };
-  // Real targets own child processes: a Ctrl-C kills them at once and the run tears down.
-  if (scenario->target.kind != "sim") {
-    ChildRegistry::InstallTerminationHandlers(ChildRegistry::OnSignal::kFlag);
-  }
-  if (vm["history"].as<bool>() || scenario->output.history) {
-    options.history_path = out + "/history.jsonl";
-  }
-  const bool progress = !vm["no-progress"].as<bool>() && tty;
-  if (progress) options.progress = ShowProgress;
+  if (!ConfigureRun(vm, *scenario, out, quiet, wall, options)) return kExitBadInput;
   StatusOr<RunResult> result = RunScenario(*scenario, options);
-  if (progress) std::fprintf(stderr, "\r\033[K");
+  if (options.progress) std::fprintf(stderr, "\r\033[K");
   if (!result.ok()) {
     std::cerr << "slotsim run: " << result.status().ToString() << "\n";
     if (int sig = ChildRegistry::TerminationSignal()) return ChildRegistry::ExitCodeFor(sig);
     return result.status().code() == Code::kInvalidArgument ? kExitBadInput : kExitRuntime;
   }
-  SummaryOptions so;
-  so.scenario_path = path;
-  so.overrides =
-      vm.count("set") ? vm["set"].as<std::vector<std::string>>() : std::vector<std::string>{};
-  const nlohmann::json summary = SummaryJson(*result, so);
-  Status written = WriteSummary(summary, out + "/summary.json");
-  if (written.ok()) written = WriteTimeseriesCsv(result->metrics, out + "/timeseries.csv");
-  if (written.ok()) written = WriteRunReports(summary, out);
-  if (!written.ok()) {
-    std::cerr << "slotsim run: " << written.ToString() << "\n";
-    return kExitRuntime;
-  }
-  const std::vector<ThresholdResult> thresholds = EvaluateThresholds(summary, scenario->thresholds);
-  // A run an abort_on_fail threshold stopped has failed, whatever its shortened figures say.
-  const bool passed = AllThresholdsPassed(thresholds) && result->aborted.empty();
-  if (!result->aborted.empty()) std::cout << "stopped early: " << result->aborted << "\n";
-  if (quiet) {
-    for (const ThresholdResult& t : thresholds) {
-      if (!t.ok) std::cout << "threshold failed: " << t.metric << " " << t.condition << "\n";
-    }
-  } else {
-    std::cout << ConsoleSummary(summary, StdoutIsTerminal());
-  }
-  std::cout << "summary: " << out << "/summary.json\n"
-            << "report:  " << out << "/report.html\n";
-  return passed ? kExitOk : kExitThresholds;
+  return ReportRun(vm, path, out, *scenario, *result, quiet);
 }
 
 }  // namespace slotsim::cli
