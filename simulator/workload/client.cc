@@ -5,6 +5,8 @@
 #include <bit>
 #include <charconv>
 
+#include "common/check.h"
+
 namespace slotsim {
 namespace {
 
@@ -65,6 +67,9 @@ uint32_t ClientPool::Allocate() {
   if (!free_slots_.empty()) {
     slot = free_slots_.back();
     free_slots_.pop_back();
+    // Only Leave frees a slot, once: a live client here would be released twice.
+    SLOTSIM_CHECK(slot < slots_ && At(slot).stage == Stage::kGone)
+        << "free client slot " << slot << " of " << slots_ << " is still in use";
     At(slot) = Client{};
   } else {
     if ((slots_ & kChunkMask) == 0) chunks_.push_back(std::make_unique<Client[]>(kChunkMask + 1));
@@ -273,7 +278,11 @@ void ClientPool::StartAction(uint32_t slot) {
 void ClientPool::Send(uint32_t flight, Timestamp intended) {
   Flight& f = flights_[flight];
   f.intended = intended;
-  At(f.slot).busy = true;
+  Client& c = At(f.slot);
+  SLOTSIM_CHECK(!c.busy && c.stage != Stage::kGone)
+      << "client " << c.seq << " sends an operation while another is in flight or after leaving";
+  c.busy = true;
+  f.sent = true;
   ++in_flight_;
   // The request stays in its pooled Flight until answered, so the callback carries only its
   // index: 16 bytes, which std::function stores without allocating.
@@ -281,8 +290,13 @@ void ClientPool::Send(uint32_t flight, Timestamp intended) {
 }
 
 void ClientPool::OnDone(uint32_t flight, const OpResult& r) {
+  // One answer per operation: a target that answers twice would corrupt the client's flow.
+  SLOTSIM_CHECK(flight < flights_.size() && flights_[flight].sent && At(flights_[flight].slot).busy)
+      << "answer for flight " << flight << " of " << flights_.size()
+      << ", which is not in flight (answered twice?)";
   --in_flight_;
-  const Flight& f = flights_[flight];
+  Flight& f = flights_[flight];
+  f.sent = false;
   const uint32_t slot = f.slot;
   const OpKind kind = f.req.kind;
   Emit(f, r);
@@ -409,6 +423,7 @@ void ClientPool::Leave(uint32_t slot) {
   c.stage = Stage::kGone;
   std::fill_n(FreeOf(slot), words_, 0);
   booking_ids_.erase(slot);
+  SLOTSIM_CHECK(live_ > 0) << "client slot " << slot << " leaves a pool with no live client";
   --live_;
   free_slots_.push_back(slot);
   if (on_leave_ && !stopped_) on_leave_();

@@ -19,8 +19,8 @@
 #include <vector>
 
 #include "common/random.h"
-#include "simulator/scenario/distribution.h"
 #include "simulator/observe/history.h"
+#include "simulator/scenario/distribution.h"
 #include "simulator/workload/target.h"
 
 namespace slotsim {
@@ -100,6 +100,7 @@ class ClientPool final : private SimClock::Handler {
     OpRequest req;
     Timestamp intended;
     uint32_t slot = 0;
+    bool sent = false;  // submitted and not yet answered
   };
 
   // Clients live in fixed chunks: references stay valid as the pool grows, and finding a
