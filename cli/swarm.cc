@@ -104,10 +104,8 @@ int RunSwarm(int argc, char** argv) {
       // The failing seed's summary was asked for: not writing it is a failure, not a detail.
       const Status written = WriteSeedSummary(vm["out"].as<std::string>(), seed, summary);
       if (!written.ok()) {
-        std::cerr << "slotsim swarm: seed " << seed << ": " << written.ToString()
-                  << "
-                     ";
-            return kExitRuntime;
+        std::cerr << "slotsim swarm: seed " << seed << ": " << written.ToString() << "\n";
+        return kExitRuntime;
       }
     }
     std::fflush(stdout);

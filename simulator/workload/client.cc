@@ -148,6 +148,7 @@ void ClientPool::Wake(uint32_t slot) {
 
 void ClientPool::OnTimer(uint64_t arg) {
   const auto slot = static_cast<uint32_t>(arg);
+  SLOTSIM_CHECK(slot < slots_) << "timer for client slot " << slot << " of " << slots_;
   Client& c = At(slot);
   if (arg != TimerArg(slot, c.timer_gen, c.seq) || !c.timer_armed || c.stage == Stage::kGone) {
     return;
@@ -262,17 +263,26 @@ void ClientPool::StartAction(uint32_t slot) {
     case Action::kReschedule:
       req.kind = OpKind::kReschedule;
       SetSlot(c, c.target_slot, req.slot);
-      req.booking_id = booking_ids_[slot];
+      req.booking_id = BookingIdOf(slot);
       break;
     case Action::kCancel:
       req.kind = OpKind::kCancel;
       SetSlot(c, c.booked, req.slot);
-      req.booking_id = booking_ids_[slot];
+      req.booking_id = BookingIdOf(slot);
       break;
     case Action::kNone:
       break;
   }
   Send(flight, intended);
+}
+
+const std::string& ClientPool::BookingIdOf(uint32_t slot) const {
+  auto it = booking_ids_.find(slot);
+  // AfterConfirm keeps the id of every client it schedules to reschedule or cancel.
+  SLOTSIM_CHECK(it != booking_ids_.end())
+      << "client " << chunks_[slot >> kChunkBits][slot & kChunkMask].seq
+      << " moves or cancels a booking whose id it did not keep";
+  return it->second;
 }
 
 void ClientPool::Send(uint32_t flight, Timestamp intended) {
