@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
 #include <vector>
 
 #include "engine/memory_store.h"
@@ -58,6 +59,7 @@ TEST_F(StoreWrapperTest, EveryCallReachesTheTarget) {
   StatusOr<std::optional<Hold>> held = target_.GetHold(Slot("09:00"), now_);
   ASSERT_TRUE(held.ok() && held->has_value());
   EXPECT_EQ((*held)->client_id, "alice");
+  EXPECT_EQ(w.GetHold(Slot("09:00"), now_).value(), *held);
   StatusOr<Booking> b = w.Confirm({"alice", Slot("09:00"), "k1", now_});
   ASSERT_TRUE(b.ok()) << b.status().ToString();
   EXPECT_EQ(target_.GetBooking(b->id).value(), *b);
@@ -76,7 +78,11 @@ TEST_F(StoreWrapperTest, EveryCallReachesTheTarget) {
   EXPECT_TRUE(w.NoteFreed(Slot("12:00")).ok());
   EXPECT_TRUE(w.ReplaceBookedCache({}).ok());
   EXPECT_TRUE(w.ClearHolds().ok());
-  EXPECT_EQ(w.calls.size(), 16u);  // mode() is not a call to the store
+  // Each of the 16 methods once; mode() is not a call to the store.
+  std::set<StoreMethod> methods;
+  for (const StoreCall& c : w.calls) methods.insert(c.method);
+  EXPECT_EQ(w.calls.size(), 16u);
+  EXPECT_EQ(methods.size(), 16u);
 }
 
 TEST_F(StoreWrapperTest, BeforeCallSeesTheMethodAndWhetherItWrites) {
