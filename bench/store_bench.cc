@@ -125,9 +125,17 @@ struct Rig {
       ro.url = *rurl;
       ro.key_prefix = "bench:";
       redis = std::make_unique<RedisStore>(ro);
-      (void)redis->FlushForTest();
-      failover = std::make_unique<FailoverStore>(*redis, *mysql, clock, FailoverOptions{});
-      (void)failover->Start();
+      // A Redis that cannot be flushed is down or foreign: the failover store would then
+      // start on MySQL and the "Redis" numbers would be MySQL's.
+      Status s = redis->FlushForTest();
+      if (s.ok()) {
+        failover = std::make_unique<FailoverStore>(*redis, *mysql, clock, FailoverOptions{});
+        s = failover->Start();
+      }
+      if (!s.ok()) {
+        error = s.ToString();
+        return;
+      }
       top = failover.get();
     }
     EngineOptions options;
@@ -158,10 +166,12 @@ void RunPoll(benchmark::State& state, Rig::Kind kind) {
   if (!rig.error.empty()) return state.SkipWithError(rig.error.c_str());
   // A realistic day: a few others' holds and bookings.
   for (int i = 0; i < 4; ++i) {
-    (void)rig.engine->Select("other" + std::to_string(i), 1, rig.date,
-                             rig.engine->grid().times()[i]);
+    StatusOr<Hold> h =
+        rig.engine->Select("other" + std::to_string(i), 1, rig.date, rig.engine->grid().times()[i]);
+    if (!h.ok()) return state.SkipWithError(("setup select: " + h.status().ToString()).c_str());
   }
-  (void)rig.engine->Confirm("booker", 1, rig.date, "15:00", "bench-poll-k");
+  StatusOr<Booking> b = rig.engine->Confirm("booker", 1, rig.date, "15:00", "bench-poll-k");
+  if (!b.ok()) return state.SkipWithError(("setup confirm: " + b.status().ToString()).c_str());
   for (auto _ : state) {
     StatusOr<PollResult> r = rig.engine->Poll("bench_client", 1, rig.date);
     if (!r.ok()) {

@@ -34,6 +34,13 @@ std::string FailedList(const std::vector<ThresholdResult>& results) {
   return out;
 }
 
+// Writes a failing seed's summary.json under OUT_DIR/seed-N/.
+Status WriteSeedSummary(const std::string& out_dir, uint64_t seed, const nlohmann::json& summary) {
+  const std::string dir = out_dir + "/seed-" + std::to_string(seed);
+  SLOTSIM_RETURN_IF_ERROR(MakeDirs(dir));
+  return WriteSummary(summary, dir + "/summary.json");
+}
+
 }  // namespace
 
 int RunSwarm(int argc, char** argv) {
@@ -94,8 +101,12 @@ int RunSwarm(int argc, char** argv) {
     std::printf("seed %llu: FAILED %s\n  replay: %s\n", static_cast<unsigned long long>(seed),
                 FailedList(t).c_str(), ReplayCommand(*result, so).c_str());
     if (vm.count("out")) {
-      const std::string dir = vm["out"].as<std::string>() + "/seed-" + std::to_string(seed);
-      if (MakeDirs(dir).ok()) (void)WriteSummary(summary, dir + "/summary.json");
+      // The failing seed's summary was asked for: not writing it is a failure, not a detail.
+      const Status written = WriteSeedSummary(vm["out"].as<std::string>(), seed, summary);
+      if (!written.ok()) {
+        std::cerr << "slotsim swarm: seed " << seed << ": " << written.ToString() << "\n";
+        return kExitRuntime;
+      }
     }
     std::fflush(stdout);
   }

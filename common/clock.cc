@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "common/check.h"
+
 namespace slotsim {
 
 SystemClock::~SystemClock() {
@@ -75,6 +77,9 @@ uint64_t SimClock::BucketOf(Timestamp at) const {
 }
 
 void SimClock::Push(const Event& ev) {
+  // Callers clamp to now: an event in the past would land in a bucket already run (or, before
+  // the origin, in a bucket number that wrapped around) and run out of order.
+  SLOTSIM_CHECK(ev.at >= now_) << "event scheduled " << (now_ - ev.at).count() << " us before now";
   ++queued_;
   const uint64_t bucket = BucketOf(ev.at);
   if (bucket <= cursor_) {
@@ -160,6 +165,7 @@ const SimClock::Event* SimClock::Peek() {
     const Event& top = from_late ? late_.front() : current_[next_];
     if (top.handler != nullptr || callbacks_.count(top.seq) > 0) return &top;
     PopNext();  // cancelled
+    SLOTSIM_CHECK(cancelled_ > 0) << "a cancelled event popped, but none was counted";
     --cancelled_;
   }
   return nullptr;
@@ -172,6 +178,9 @@ bool SimClock::RunNext() {
     const Event& soon = current_[next_ + kPrefetchAhead];
     if (soon.handler != nullptr) soon.handler->Prefetch(soon.arg);
   }
+  // Events leave the queue in (time, sequence) order, so time never goes backwards.
+  SLOTSIM_CHECK(ev.at >= now_) << "event " << ev.seq << " runs " << (now_ - ev.at).count()
+                               << " us in the past: the event queue is out of order";
   now_ = ev.at;
   ++events_run_;
   if (ev.handler != nullptr) {
@@ -179,6 +188,7 @@ bool SimClock::RunNext() {
     return true;
   }
   auto it = callbacks_.find(ev.seq);
+  SLOTSIM_CHECK(it != callbacks_.end()) << "timer " << ev.seq << " was due but has no callback";
   std::function<void()> fn = std::move(it->second);
   callbacks_.erase(it);
   fn();

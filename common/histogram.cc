@@ -5,10 +5,11 @@
 
 #include <algorithm>
 #include <bit>
-#include <cassert>
 #include <charconv>
 #include <cmath>
 #include <utility>
+
+#include "common/check.h"
 
 namespace slotsim {
 namespace {
@@ -188,10 +189,12 @@ StatusOr<std::vector<std::pair<size_t, int64_t>>> DecodeCounts(std::string_view 
 }  // namespace
 
 Histogram::Histogram(int64_t highest_trackable_value, int significant_digits) {
-  assert(highest_trackable_value >= 2 && highest_trackable_value <= kMaxHighest);
-  assert(significant_digits >= 1 && significant_digits <= 5);
-  highest_ = std::clamp<int64_t>(highest_trackable_value, 2, kMaxHighest);
-  digits_ = std::clamp(significant_digits, 1, 5);
+  SLOTSIM_CHECK(highest_trackable_value >= 2 && highest_trackable_value <= kMaxHighest)
+      << "highest trackable value " << highest_trackable_value << " is outside [2, 2^62]";
+  SLOTSIM_CHECK(significant_digits >= 1 && significant_digits <= 5)
+      << "significant digits " << significant_digits << " is outside [1, 5]";
+  highest_ = highest_trackable_value;
+  digits_ = significant_digits;
   int64_t single_unit_limit = 2;  // values below this must each have their own counter
   for (int i = 0; i < digits_; ++i) single_unit_limit *= 10;
   const int k = std::bit_width(static_cast<uint64_t>(single_unit_limit - 1));  // ceil(log2)
@@ -234,6 +237,8 @@ int64_t Histogram::CountAt(size_t index) const {
 }
 
 void Histogram::AddAt(size_t index, int64_t n) {
+  // Every value reaches here clamped into [0, highest_], whose counters all exist.
+  SLOTSIM_CHECK(index < counts_len_) << "counter " << index << " of " << counts_len_;
   std::vector<int64_t>& chunk = chunks_[index >> kChunkBits];
   if (chunk.empty()) [[unlikely]]
     chunk.resize(kChunkSize);
@@ -280,7 +285,9 @@ int64_t Histogram::ValueAtPercentile(double p) const {
       }
     }
   }
-  return Max();  // not reached: the counts sum to total_
+  // Not reached while the counters sum to total_.
+  SLOTSIM_CHECK(seen >= rank) << "counters sum to " << seen << ", total is " << total_;
+  return Max();
 }
 
 void Histogram::Reset() {

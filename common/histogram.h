@@ -38,8 +38,8 @@ class Histogram {
   static constexpr int64_t kDefaultHighest = 3'600'000'000;  // 1 h in µs
 
   // Tracks values in [0, highest_trackable_value] to `significant_digits` digits. The lowest
-  // discernible value is 1. highest must be >= 2 and digits in [1, 5] (programmer errors, checked
-  // by assert; release builds clamp them into range). highest is capped at 2^62.
+  // discernible value is 1. highest must be in [2, 2^62] and digits in [1, 5] (programmer errors, a
+  // failed SLOTSIM_CHECK otherwise).
   explicit Histogram(int64_t highest_trackable_value = kDefaultHighest, int significant_digits = 3);
 
   // Records one value. Values above highest are recorded as highest and counted in

@@ -1,8 +1,9 @@
 // xoshiro256** seeded through splitmix64 (Blackman & Vigna), and the distributions on top.
 #include "common/random.h"
 
-#include <cassert>
 #include <cmath>
+
+#include "common/check.h"
 
 namespace slotsim {
 namespace {
@@ -38,7 +39,7 @@ uint64_t Random::Next() {
 double Random::Uniform01() { return static_cast<double>(Next() >> 11) * 0x1.0p-53; }
 
 uint64_t Random::Uniform(uint64_t n) {
-  assert(n > 0);
+  SLOTSIM_CHECK(n > 0) << "Random::Uniform(n) needs n > 0: [0, 0) has no value";
   // Rejection sampling keeps the result exactly uniform.
   const uint64_t limit = UINT64_MAX - UINT64_MAX % n;
   uint64_t v;

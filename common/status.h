@@ -1,13 +1,20 @@
 // Status and StatusOr<T>: the error-return types used across slotsim instead of exceptions.
 // Codes are domain codes (SlotHeld, SlotTaken, ...) plus the operating errors a backend can
 // produce (Unavailable, Timeout). Backend client errors are mapped to these inside each store.
+//
+// Both types are [[nodiscard]]: a dropped Status is a warning (and the build has none). Where
+// dropping an error is truly right, say why in code:
+//   store.FlushForTest().IgnoreError("best-effort cleanup; the next test flushes again");
+//   engine.Select(...).status().IgnoreError("...");  // for a StatusOr
+// A programmer error (value() of an error) is a failed SLOTSIM_CHECK, not a Status.
 #pragma once
 
-#include <cassert>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
+
+#include "common/check.h"
 
 namespace slotsim {
 
@@ -28,7 +35,7 @@ enum class Code {
 // Returns the stable name of a code, e.g. "SlotHeld". Used in reports and tests.
 std::string_view CodeName(Code code);
 
-class Status {
+class [[nodiscard]] Status {
  public:
   Status() = default;  // OK
   Status(Code code, std::string message) : code_(code), message_(std::move(message)) {}
@@ -58,6 +65,9 @@ class Status {
   bool IsBackendFailure() const { return code_ == Code::kUnavailable || code_ == Code::kTimeout; }
   // "SlotHeld: slot is held by another client", or "OK".
   std::string ToString() const;
+  // Drops this status on purpose. Does nothing: `reason` says, where the call is, why losing
+  // the error is right (who else reports it, or why it cannot matter).
+  void IgnoreError([[maybe_unused]] std::string_view reason) const {}
 
   bool operator==(const Status& o) const { return code_ == o.code_ && message_ == o.message_; }
 
@@ -66,25 +76,28 @@ class Status {
   std::string message_;
 };
 
-// Either a value or a non-OK Status. Accessing value() of an error is a programmer error.
+// Either a value or a non-OK Status. Building one from an OK Status, or reading value() (or *,
+// ->) of an error, is a programmer error: a failed SLOTSIM_CHECK that prints the status.
 template <typename T>
-class StatusOr {
+class [[nodiscard]] StatusOr {
  public:
-  StatusOr(Status status) : status_(std::move(status)) { assert(!status_.ok()); }  // NOLINT
-  StatusOr(T value) : value_(std::move(value)) {}                                  // NOLINT
+  StatusOr(Status status) : status_(std::move(status)) {  // NOLINT
+    SLOTSIM_CHECK(!status_.ok()) << "StatusOr built from an OK status has no value";
+  }
+  StatusOr(T value) : value_(std::move(value)) {}  // NOLINT
 
   bool ok() const { return status_.ok(); }
   const Status& status() const { return status_; }
   const T& value() const& {
-    assert(ok());
+    CheckHasValue();
     return *value_;
   }
   T& value() & {
-    assert(ok());
+    CheckHasValue();
     return *value_;
   }
   T&& value() && {
-    assert(ok());
+    CheckHasValue();
     return std::move(*value_);
   }
   const T& operator*() const& { return value(); }
@@ -93,6 +106,10 @@ class StatusOr {
   T* operator->() { return &value(); }
 
  private:
+  void CheckHasValue() const {
+    SLOTSIM_CHECK(ok()) << "StatusOr::value() of an error: " << status_.ToString();
+  }
+
   Status status_;
   std::optional<T> value_;
 };

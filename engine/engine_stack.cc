@@ -30,9 +30,9 @@ StatusOr<std::unique_ptr<EngineStack>> EngineStack::Create(const EngineStackOpti
   s->redis_ = std::make_unique<RedisStore>(ro);
   if (options.reset) {
     SLOTSIM_RETURN_IF_ERROR(s->mysql_->TruncateForTest());
-    // A Redis that is down now starts the run in MySQL mode; a stale key it still holds is
-    // replaced when the engine switches to it (holds are migrated, the booked cache rebuilt).
-    (void)s->redis_->FlushForTest();
+    s->redis_->FlushForTest().IgnoreError(
+        "a Redis that is down now starts the run in MySQL mode; a stale key it still holds is "
+        "replaced when the engine switches to it (holds migrated, the booked cache rebuilt)");
   }
   s->failover_ = std::make_unique<FailoverStore>(*s->redis_, *s->mysql_, clock,
                                                  FailoverOptionsFrom(options.engine.policy));

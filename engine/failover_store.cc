@@ -3,6 +3,7 @@
 
 #include <thread>
 
+#include "common/check.h"
 #include "engine/grid.h"
 
 namespace slotsim {
@@ -262,6 +263,8 @@ void FailoverStore::NoteServed(StorageMode served, const char* op, const char* d
 
 void FailoverStore::RecordSwitch(StorageMode from, StorageMode to, std::string cause,
                                  size_t migrated) {
+  SLOTSIM_CHECK(from != to) << "a switch from " << StorageModeName(from)
+                            << " to itself, cause: " << cause;
   ModeSwitch sw;
   std::function<void(const ModeSwitch&)> listener;
   {
@@ -324,6 +327,10 @@ void FailoverStore::Probe() {
 
 Status FailoverStore::SwitchBack() {
   std::unique_lock<std::shared_mutex> lock(route_mu_);
+  // Only an open breaker probes, and only its probe closes it: open -> closed, once.
+  SLOTSIM_CHECK(options_.breaker && mode_ == StorageMode::kMySql)
+      << "switch back to redis while serving from " << StorageModeName(mode_)
+      << (options_.breaker ? "" : " without a breaker");
   const Timestamp now = clock_.Now();
   size_t migrated = 0;
   if (options_.migrate_holds) {

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "common/check.h"
+
 namespace slotsim {
 
 StatusOr<SlotEngine> SlotEngine::Create(Store& store, Clock& clock, EngineOptions options) {
@@ -36,7 +38,12 @@ StatusOr<Hold> SlotEngine::Select(std::string_view client_id, int employee_id,
                     now,
                     options_.policy.hold_ttl,
                     options_.policy.select_conflict_check};
-  return store_.Select(req);
+  StatusOr<Hold> hold = store_.Select(req);
+  // free or own -> held by the caller, on this slot: any store, either profile.
+  SLOTSIM_CHECK(!hold.ok() || (hold->client_id == req.client_id && hold->slot == req.slot))
+      << "select of " << date << " " << time << " answered with another hold: " << hold->client_id
+      << " on " << hold->slot.date << " " << hold->slot.time;
+  return hold;
 }
 
 Status SlotEngine::Deselect(std::string_view client_id, int employee_id, std::string_view date,
@@ -64,6 +71,11 @@ StatusOr<PollResult> SlotEngine::Poll(std::string_view client_id, int employee_i
   req.ttl = options_.policy.hold_ttl;
   req.conflict_check = options_.policy.select_conflict_check;
   SLOTSIM_ASSIGN_OR_RETURN(DayState day, store_.Poll(req));
+  // A re-assert always has an answer for exactly that time; a plain poll has none.
+  SLOTSIM_CHECK(day.own.has_value() == selected_time.has_value() &&
+                (!day.own || day.own->time == *selected_time))
+      << "poll answered for " << (day.own ? day.own->time : "no time") << " when asked for "
+      << selected_time.value_or("no time");
 
   PollResult out;
   out.held.reserve(day.holds.size());
@@ -120,7 +132,12 @@ StatusOr<Booking> SlotEngine::Confirm(std::string_view client_id, int employee_i
   req.now = now;
   req.check_holds = true;
   req.guard = options_.policy.booking_guard;
-  return store_.Confirm(req);
+  StatusOr<Booking> booking = store_.Confirm(req);
+  // New or idempotent, the booking is the caller's and on the slot asked for.
+  SLOTSIM_CHECK(!booking.ok() || (booking->client_id == req.client_id && booking->slot == req.slot))
+      << "confirm of " << date << " " << time << " answered with booking " << booking->id << " of "
+      << booking->client_id << " on " << booking->slot.date << " " << booking->slot.time;
+  return booking;
 }
 
 StatusOr<Booking> SlotEngine::Reschedule(std::string_view client_id, std::string_view booking_id,
@@ -135,14 +152,29 @@ StatusOr<Booking> SlotEngine::Reschedule(std::string_view client_id, std::string
   req.new_slot = {employee_id, std::string(date), std::string(time)};
   req.now = now;
   req.check_holds = true;
-  return store_.Reschedule(req);
+  StatusOr<Booking> booking = store_.Reschedule(req);
+  // active -> active on the new slot; nothing else is a successful reschedule.
+  SLOTSIM_CHECK(!booking.ok() ||
+                (booking->id == booking_id && booking->client_id == client_id &&
+                 booking->slot == req.new_slot && booking->status == BookingStatus::kActive))
+      << "reschedule of " << booking_id << " to " << date << " " << time << " answered with "
+      << booking->id << " on " << booking->slot.date << " " << booking->slot.time
+      << (booking->status == BookingStatus::kActive ? " (active)" : " (cancelled)");
+  return booking;
 }
 
 StatusOr<Booking> SlotEngine::Cancel(std::string_view client_id, std::string_view booking_id) {
   SLOTSIM_RETURN_IF_ERROR(Grid::CheckClientId(client_id));
   SLOTSIM_RETURN_IF_ERROR(Grid::CheckBookingId(booking_id));
-  return store_.Cancel(
-      CancelRequest{std::string(client_id), std::string(booking_id), clock_.Now()});
+  StatusOr<Booking> booking =
+      store_.Cancel(CancelRequest{std::string(client_id), std::string(booking_id), clock_.Now()});
+  // active or cancelled -> cancelled, and only by its owner.
+  SLOTSIM_CHECK(!booking.ok() || (booking->id == booking_id && booking->client_id == client_id &&
+                                  booking->status == BookingStatus::kCancelled))
+      << "cancel of " << booking_id << " answered with " << booking->id << " of "
+      << booking->client_id
+      << (booking->status == BookingStatus::kActive ? " (still active)" : " (cancelled)");
+  return booking;
 }
 
 }  // namespace slotsim

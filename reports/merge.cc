@@ -9,6 +9,7 @@
 #include <set>
 #include <string>
 
+#include "common/check.h"
 #include "common/histogram.h"
 #include "reports/summary.h"
 #include "reports/summary_fields.h"
@@ -205,7 +206,9 @@ Histogram Select(const HistogramMap& h, const std::string& op, const std::string
     const std::vector<std::string> p = LatencyKeyParts(key);
     if (p.empty() || p[0] != op || p[3] != kind) continue;
     if ((!mode.empty() && p[1] != mode) || (!phase.empty() && p[2] != phase)) continue;
-    (void)out.Merge(hist);  // CheckLatencyParameters: cannot fail
+    // CheckLatencyParameters gave every latency cell the same parameters.
+    const Status merged = out.Merge(hist);
+    SLOTSIM_CHECK(merged.ok()) << key << ": " << merged.ToString();
   }
   return out;
 }

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/check.h"
 #include "reports/thresholds.h"
 
 namespace slotsim {
@@ -36,8 +37,10 @@ Selection Select(const OpMetrics& op, Pred&& want) {
     for (int p = 0; p < kPhases; ++p) {
       if (!want(m, p)) continue;
       // Every cell of one recorder shares the parameters, so Merge cannot fail.
-      (void)s.corrected.Merge(op.latency[m][p].corrected);
-      (void)s.raw.Merge(op.latency[m][p].raw);
+      const Status corrected = s.corrected.Merge(op.latency[m][p].corrected);
+      const Status raw = s.raw.Merge(op.latency[m][p].raw);
+      SLOTSIM_CHECK(corrected.ok() && raw.ok())
+          << "latency cells of one recorder: " << corrected.ToString() << "; " << raw.ToString();
     }
   }
   return s;

@@ -103,7 +103,11 @@ void AppendBooking(std::string& out, const Booking& b) {
 
 // ---- writer -----------------------------------------------------------------------------
 
-JsonlHistoryWriter::~JsonlHistoryWriter() { Close(); }
+JsonlHistoryWriter::~JsonlHistoryWriter() {
+  Close().IgnoreError(
+      "a destructor has no one to tell; a caller that needs the outcome calls "
+      "Close() first");
+}
 
 Status JsonlHistoryWriter::Open(const std::string& path) {
   if (file_ != nullptr) return Status::InvalidArgument("history writer already open: " + path_);
@@ -171,7 +175,9 @@ void JsonlHistoryWriter::WriteFinalBookings(const std::vector<Booking>& bookings
 void JsonlHistoryWriter::EndLine() {
   buffer_ += '\n';
   ++lines_;
-  if (buffer_.size() >= kFlushBytes) Flush();
+  if (buffer_.size() >= kFlushBytes) {
+    Flush().IgnoreError("a write error is kept in error_ and returned by Flush() and Close()");
+  }
 }
 
 Status JsonlHistoryWriter::Flush() {
@@ -188,7 +194,7 @@ Status JsonlHistoryWriter::Flush() {
 
 Status JsonlHistoryWriter::Close() {
   if (file_ == nullptr) return error_;
-  Flush();
+  Flush().IgnoreError("its error is kept in error_, which Close() returns");
   if (std::fclose(file_) != 0 && error_.ok()) {
     error_ = Status::Unavailable("close " + path_ + ": " + std::strerror(errno));
   }

@@ -2,10 +2,10 @@
 #include "simulator/scenario/distribution.h"
 
 #include <algorithm>
-#include <cassert>
 #include <charconv>
 #include <cmath>
 
+#include "common/check.h"
 #include "common/duration.h"
 
 namespace slotsim {
@@ -39,7 +39,7 @@ bool ParseNumber(std::string_view text, double& out) {
 std::string FormatNumber(double v) {
   char buf[32];
   const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  assert(ec == std::errc());
+  SLOTSIM_CHECK(ec == std::errc()) << "to_chars of a double overflowed " << sizeof buf << " bytes";
   return std::string(buf, end);
 }
 
@@ -68,22 +68,28 @@ Micros Clamp(double us) {
 }  // namespace
 
 Distribution Distribution::Const(Micros value) {
-  assert(value.count() >= 0);
+  SLOTSIM_CHECK(value.count() >= 0)
+      << "const distribution of a negative duration: " << value.count() << " us";
   return Distribution(Kind::kConst, value, Micros(0), 0);
 }
 
 Distribution Distribution::Uniform(Micros low, Micros high) {
-  assert(low.count() >= 0 && low <= high);
+  SLOTSIM_CHECK(low.count() >= 0 && low <= high)
+      << "uniform distribution needs 0 <= low <= high, got [" << low.count() << ", " << high.count()
+      << "] us";
   return Distribution(Kind::kUniform, low, high, 0);
 }
 
 Distribution Distribution::Exponential(Micros mean) {
-  assert(mean.count() > 0);
+  SLOTSIM_CHECK(mean.count() > 0) << "exponential distribution needs a mean > 0, got "
+                                  << mean.count() << " us";
   return Distribution(Kind::kExponential, mean, Micros(0), 0);
 }
 
 Distribution Distribution::LogNormal(Micros median, double sigma) {
-  assert(median.count() > 0 && sigma >= 0 && sigma <= kMaxSigma);
+  SLOTSIM_CHECK(median.count() > 0 && sigma >= 0 && sigma <= kMaxSigma)
+      << "lognormal distribution needs median > 0 and sigma in [0, " << kMaxSigma
+      << "], got median " << median.count() << " us, sigma " << sigma;
   return Distribution(Kind::kLogNormal, median, Micros(0), sigma);
 }
 
@@ -178,7 +184,8 @@ Popularity::Popularity(double s) : s_(s) {
 }
 
 Popularity Popularity::Zipf(double s) {
-  assert(s > 0 && s <= kMaxExponent);
+  SLOTSIM_CHECK(s > 0 && s <= kMaxExponent)
+      << "zipf exponent " << s << " is outside (0, " << kMaxExponent << "]";
   return Popularity(s);
 }
 
@@ -194,7 +201,7 @@ StatusOr<Popularity> Popularity::Parse(std::string_view text) {
 }
 
 size_t Popularity::Pick(Random& random, size_t n) const {
-  assert(n > 0);
+  SLOTSIM_CHECK(n > 0) << "Popularity::Pick over an empty set";
   if (is_uniform()) return static_cast<size_t>(random.Uniform(n));
   const double u = random.Uniform01();
   if (n <= kPrecomputed) {

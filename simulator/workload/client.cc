@@ -5,6 +5,8 @@
 #include <bit>
 #include <charconv>
 
+#include "common/check.h"
+
 namespace slotsim {
 namespace {
 
@@ -65,6 +67,9 @@ uint32_t ClientPool::Allocate() {
   if (!free_slots_.empty()) {
     slot = free_slots_.back();
     free_slots_.pop_back();
+    // Only Leave frees a slot, once: a live client here would be released twice.
+    SLOTSIM_CHECK(slot < slots_ && At(slot).stage == Stage::kGone)
+        << "free client slot " << slot << " of " << slots_ << " is still in use";
     At(slot) = Client{};
   } else {
     if ((slots_ & kChunkMask) == 0) chunks_.push_back(std::make_unique<Client[]>(kChunkMask + 1));
@@ -143,6 +148,7 @@ void ClientPool::Wake(uint32_t slot) {
 
 void ClientPool::OnTimer(uint64_t arg) {
   const auto slot = static_cast<uint32_t>(arg);
+  SLOTSIM_CHECK(slot < slots_) << "timer for client slot " << slot << " of " << slots_;
   Client& c = At(slot);
   if (arg != TimerArg(slot, c.timer_gen, c.seq) || !c.timer_armed || c.stage == Stage::kGone) {
     return;
@@ -257,12 +263,12 @@ void ClientPool::StartAction(uint32_t slot) {
     case Action::kReschedule:
       req.kind = OpKind::kReschedule;
       SetSlot(c, c.target_slot, req.slot);
-      req.booking_id = booking_ids_[slot];
+      req.booking_id = BookingIdOf(slot);
       break;
     case Action::kCancel:
       req.kind = OpKind::kCancel;
       SetSlot(c, c.booked, req.slot);
-      req.booking_id = booking_ids_[slot];
+      req.booking_id = BookingIdOf(slot);
       break;
     case Action::kNone:
       break;
@@ -270,10 +276,23 @@ void ClientPool::StartAction(uint32_t slot) {
   Send(flight, intended);
 }
 
+const std::string& ClientPool::BookingIdOf(uint32_t slot) const {
+  auto it = booking_ids_.find(slot);
+  // AfterConfirm keeps the id of every client it schedules to reschedule or cancel.
+  SLOTSIM_CHECK(it != booking_ids_.end())
+      << "client " << chunks_[slot >> kChunkBits][slot & kChunkMask].seq
+      << " moves or cancels a booking whose id it did not keep";
+  return it->second;
+}
+
 void ClientPool::Send(uint32_t flight, Timestamp intended) {
   Flight& f = flights_[flight];
   f.intended = intended;
-  At(f.slot).busy = true;
+  Client& c = At(f.slot);
+  SLOTSIM_CHECK(!c.busy && c.stage != Stage::kGone)
+      << "client " << c.seq << " sends an operation while another is in flight or after leaving";
+  c.busy = true;
+  f.sent = true;
   ++in_flight_;
   // The request stays in its pooled Flight until answered, so the callback carries only its
   // index: 16 bytes, which std::function stores without allocating.
@@ -281,8 +300,13 @@ void ClientPool::Send(uint32_t flight, Timestamp intended) {
 }
 
 void ClientPool::OnDone(uint32_t flight, const OpResult& r) {
+  // One answer per operation: a target that answers twice would corrupt the client's flow.
+  SLOTSIM_CHECK(flight < flights_.size() && flights_[flight].sent && At(flights_[flight].slot).busy)
+      << "answer for flight " << flight << " of " << flights_.size()
+      << ", which is not in flight (answered twice?)";
   --in_flight_;
-  const Flight& f = flights_[flight];
+  Flight& f = flights_[flight];
+  f.sent = false;
   const uint32_t slot = f.slot;
   const OpKind kind = f.req.kind;
   Emit(f, r);
@@ -409,6 +433,7 @@ void ClientPool::Leave(uint32_t slot) {
   c.stage = Stage::kGone;
   std::fill_n(FreeOf(slot), words_, 0);
   booking_ids_.erase(slot);
+  SLOTSIM_CHECK(live_ > 0) << "client slot " << slot << " leaves a pool with no live client";
   --live_;
   free_slots_.push_back(slot);
   if (on_leave_ && !stopped_) on_leave_();

@@ -19,8 +19,8 @@
 #include <vector>
 
 #include "common/random.h"
-#include "simulator/scenario/distribution.h"
 #include "simulator/observe/history.h"
+#include "simulator/scenario/distribution.h"
 #include "simulator/workload/target.h"
 
 namespace slotsim {
@@ -100,6 +100,7 @@ class ClientPool final : private SimClock::Handler {
     OpRequest req;
     Timestamp intended;
     uint32_t slot = 0;
+    bool sent = false;  // submitted and not yet answered
   };
 
   // Clients live in fixed chunks: references stay valid as the pool grows, and finding a
@@ -130,6 +131,8 @@ class ClientPool final : private SimClock::Handler {
   bool PickSlot(uint32_t slot);  // sets target_slot from the free bits; false if none
   void MarkFree(uint32_t slot, const std::vector<std::string>& times, bool free);
   void Leave(uint32_t slot);
+  // The booking a client kept to reschedule or cancel.
+  const std::string& BookingIdOf(uint32_t slot) const;
   void SetClientId(const Client& c, std::string& out) const;
   void SetSlot(const Client& c, int16_t time_index, SlotRef& out) const;
   void Emit(const Flight& f, const OpResult& r);

@@ -120,6 +120,29 @@ TEST_F(StatusTest, StatusOrMovesMoveOnlyValuesOut) {
   EXPECT_EQ(*p, 7);
 }
 
+TEST_F(StatusTest, IgnoreErrorDropsAStatusOnPurpose) {
+  Status::NotFound("no booking 7").IgnoreError("the test drops it on purpose");
+  Half(3).status().IgnoreError("a StatusOr's error is dropped through its status");
+}
+
+using StatusDeathTest = StatusTest;
+
+TEST_F(StatusDeathTest, ValueOfAnErrorAbortsWithTheStatus) {
+  StatusOr<int> s = Status::NotFound("no booking 7");
+  EXPECT_DEATH(s.value(),
+               "check failed: ok\\(\\): StatusOr::value\\(\\) of an error: NotFound: no "
+               "booking 7");
+  EXPECT_DEATH(*s, "StatusOr::value\\(\\) of an error: NotFound: no booking 7");
+  const StatusOr<std::string> c = Status::Timeout("redis");
+  EXPECT_DEATH(c->size(), "StatusOr::value\\(\\) of an error: Timeout: redis");
+  EXPECT_DEATH(std::move(s).value(), "StatusOr::value\\(\\) of an error: NotFound");
+}
+
+TEST_F(StatusDeathTest, StatusOrOfAnOkStatusAborts) {
+  EXPECT_DEATH(StatusOr<int>{Status::Ok()}.ok(),
+               "check failed: !status_.ok\\(\\): StatusOr built from an OK status");
+}
+
 TEST_F(StatusTest, AssignOrReturnPassesValuesThrough) {
   int steps = 0;
   auto q = Quarter(20, steps);

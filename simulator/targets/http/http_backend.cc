@@ -13,9 +13,9 @@
 
 #include "engine/mysql_store.h"
 #include "engine/redis_store.h"
+#include "protocol/client_wire.h"
 #include "simulator/targets/http/http_connection.h"
 #include "simulator/targets/http/http_serve_process.h"
-#include "protocol/client_wire.h"
 
 namespace slotsim {
 namespace {
@@ -297,15 +297,16 @@ Status HttpBackend::Start(const RedisUrl& redis, const MySqlUrl& mysql,
   std::string url = sc_.target.url;
   if (sc_.target.spawn) {
     SLOTSIM_RETURN_IF_ERROR(OpenTable(mysql, kHttpSpawnPrefix));
-    // Start clean, so every booking found at the end was made by this run. A Redis that is
-    // down now keeps stale keys; serve replaces them when it switches to Redis.
+    // Start clean, so every booking found at the end was made by this run.
     SLOTSIM_RETURN_IF_ERROR(table_->TruncateForTest());
     RedisOptions ro;
     ro.url = redis;
     ro.key_prefix = kHttpSpawnPrefix;
     ro.pool_size = 1;
     ro.deadline = Millis(1000);
-    (void)RedisStore(ro).FlushForTest();
+    RedisStore(ro).FlushForTest().IgnoreError(
+        "a Redis that is down now keeps stale keys; serve replaces them when it switches to "
+        "Redis");
     ServeSpec spec{redis, mysql, kHttpSpawnPrefix, sc_.target.workers + 8};
     SLOTSIM_ASSIGN_OR_RETURN(serve_, ServeProcess::Start(sc_, launch_, spec, note));
     url = serve_->url();

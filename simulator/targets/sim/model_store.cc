@@ -8,7 +8,12 @@ namespace slotsim {
 
 ModelStore::ModelStore(MemoryStore& inner, CallCost& cost, Random& random, const Clock& clock,
                        ModelOptions options)
-    : inner_(inner), cost_(cost), random_(random), clock_(clock), options_(std::move(options)) {
+    : StoreWrapper(inner),
+      memory_(inner),
+      cost_(cost),
+      random_(random),
+      clock_(clock),
+      options_(std::move(options)) {
   free_at_.assign(static_cast<size_t>(std::max(options_.servers, 0)), Timestamp{});
 }
 
@@ -64,62 +69,6 @@ Status ModelStore::Charge(bool write) {
   }
   cost_.total += latency;
   return Status::Ok();
-}
-
-template <typename F>
-auto ModelStore::Call(bool write, F&& f) -> decltype(f()) {
-  Status s = Charge(write);
-  if (!s.ok()) return s;
-  return f();
-}
-
-StatusOr<Hold> ModelStore::Select(const SelectRequest& r) {
-  return Call(true, [&] { return inner_.Select(r); });
-}
-Status ModelStore::Deselect(const DeselectRequest& r) {
-  return Call(true, [&] { return inner_.Deselect(r); });
-}
-StatusOr<DayState> ModelStore::Poll(const PollRequest& r) {
-  return Call(r.reassert_time.has_value(), [&] { return inner_.Poll(r); });
-}
-StatusOr<std::optional<Hold>> ModelStore::GetHold(const SlotRef& s, Timestamp now) {
-  return Call(false, [&] { return inner_.GetHold(s, now); });
-}
-StatusOr<Booking> ModelStore::Confirm(const ConfirmRequest& r) {
-  return Call(true, [&] { return inner_.Confirm(r); });
-}
-StatusOr<Booking> ModelStore::Reschedule(const RescheduleRequest& r) {
-  return Call(true, [&] { return inner_.Reschedule(r); });
-}
-StatusOr<Booking> ModelStore::Cancel(const CancelRequest& r) {
-  return Call(true, [&] { return inner_.Cancel(r); });
-}
-StatusOr<Booking> ModelStore::GetBooking(const std::string& id) {
-  return Call(false, [&] { return inner_.GetBooking(id); });
-}
-StatusOr<std::vector<Booking>> ModelStore::ActiveBookings(const std::string& from_date) {
-  return Call(false, [&] { return inner_.ActiveBookings(from_date); });
-}
-Status ModelStore::Ping() {
-  return Call(false, [&] { return inner_.Ping(); });
-}
-StatusOr<std::vector<Hold>> ModelStore::LiveHolds(Timestamp now) {
-  return Call(false, [&] { return inner_.LiveHolds(now); });
-}
-Status ModelStore::ImportHolds(const std::vector<Hold>& holds, Timestamp now) {
-  return Call(true, [&] { return inner_.ImportHolds(holds, now); });
-}
-Status ModelStore::ClearHolds() {
-  return Call(true, [&] { return inner_.ClearHolds(); });
-}
-Status ModelStore::NoteBooked(const SlotRef& slot, const std::string& booking_id) {
-  return Call(true, [&] { return inner_.NoteBooked(slot, booking_id); });
-}
-Status ModelStore::NoteFreed(const SlotRef& slot) {
-  return Call(true, [&] { return inner_.NoteFreed(slot); });
-}
-Status ModelStore::ReplaceBookedCache(const std::vector<Booking>& active) {
-  return Call(true, [&] { return inner_.ReplaceBookedCache(active); });
 }
 
 }  // namespace slotsim

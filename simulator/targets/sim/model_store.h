@@ -1,4 +1,4 @@
-// ModelStore: the sim target's model of one backend (Redis or MySQL). A Store decorator over a
+// ModelStore: the sim target's model of one backend (Redis or MySQL). A StoreWrapper over a
 // MemoryStore that charges every call a latency drawn from the backend's distribution and
 // obeys the scenario's faults. Calls are atomic at the moment they are made (virtual time does
 // not move inside a call); what a call would have cost is added to a CallCost the sim target
@@ -30,6 +30,7 @@
 #include "common/clock.h"
 #include "common/random.h"
 #include "engine/memory_store.h"
+#include "engine/store_wrapper.h"
 #include "simulator/scenario/distribution.h"
 
 namespace slotsim {
@@ -50,7 +51,7 @@ struct ModelOptions {
   int servers = 0;             // calls served at once; 0 = unlimited (no queueing)
 };
 
-class ModelStore final : public Store {
+class ModelStore final : public StoreWrapper {
  public:
   // `inner`, `cost`, `random` and `clock` must outlive this object. `clock` places calls in
   // virtual time for the queue (unused when options.servers is 0).
@@ -67,39 +68,22 @@ class ModelStore final : public Store {
   bool down() const { return down_; }
   bool hang() const { return hang_; }
   // Drops all state (a restart without data).
-  void Wipe() { inner_.Wipe(); }
+  void Wipe() { memory_.Wipe(); }
   uint64_t calls() const { return calls_; }
   // Calls abandoned in the queue (still waiting for a server at their caller's deadline).
   uint64_t abandoned() const { return abandoned_; }
 
-  StorageMode mode() const override { return inner_.mode(); }
-  StatusOr<Hold> Select(const SelectRequest& r) override;
-  Status Deselect(const DeselectRequest& r) override;
-  StatusOr<DayState> Poll(const PollRequest& r) override;
-  StatusOr<std::optional<Hold>> GetHold(const SlotRef& s, Timestamp now) override;
-  StatusOr<Booking> Confirm(const ConfirmRequest& r) override;
-  StatusOr<Booking> Reschedule(const RescheduleRequest& r) override;
-  StatusOr<Booking> Cancel(const CancelRequest& r) override;
-  StatusOr<Booking> GetBooking(const std::string& id) override;
-  StatusOr<std::vector<Booking>> ActiveBookings(const std::string& from_date) override;
-  Status Ping() override;
-  StatusOr<std::vector<Hold>> LiveHolds(Timestamp now) override;
-  Status ImportHolds(const std::vector<Hold>& holds, Timestamp now) override;
-  Status ClearHolds() override;
-  Status NoteBooked(const SlotRef& slot, const std::string& booking_id) override;
-  Status NoteFreed(const SlotRef& slot) override;
-  Status ReplaceBookedCache(const std::vector<Booking>& active) override;
-
  private:
+  // Every call is one round trip: charged (a write or a read), then forwarded unless the
+  // fault or the queue answers it.
+  Status BeforeCall(const StoreCall& call) override { return Charge(call.writes); }
   // Charges one round trip and returns the fault's error, if any.
   Status Charge(bool write);
   // Queues a call of `service` on the earliest free server and returns its wait, or nullopt
   // when it would still be waiting at the deadline (abandoned: it takes no server).
   std::optional<Micros> Queue(Micros service);
-  template <typename F>
-  auto Call(bool write, F&& f) -> decltype(f());
 
-  MemoryStore& inner_;
+  MemoryStore& memory_;
   CallCost& cost_;
   Random& random_;
   const Clock& clock_;
