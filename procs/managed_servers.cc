@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "engine/mysql_connection.h"
+#include "procs/loopback_probe.h"
 
 namespace slotsim {
 namespace {
@@ -76,35 +77,16 @@ std::string EffectiveUserName() {
 // no data command, while it replays its AOF after a restart). The pid matters: if our child
 // failed to bind because another process took the port meanwhile, that one would answer too.
 bool RedisServesAs(int port, pid_t pid) {
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
-  timeval tv{};
-  tv.tv_usec = static_cast<suseconds_t>(kRedisProbeTimeout.count() * 1000);
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   const std::string want_pid = "\r\nprocess_id:" + std::to_string(pid) + "\r\n";
   const std::string want_loaded = "\r\nloading:0\r\n";
-  bool ok = false;
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) {
-    constexpr char kInfo[] = "INFO server\r\nINFO persistence\r\n";  // two inline commands
-    if (send(fd, kInfo, sizeof(kInfo) - 1, MSG_NOSIGNAL) == sizeof(kInfo) - 1) {
-      std::string reply;
-      char buf[4096];
-      while (!ok && reply.size() < kMaxProbeReplyBytes) {
-        const ssize_t n = recv(fd, buf, sizeof(buf), 0);
-        if (n <= 0) break;
-        reply.append(buf, static_cast<size_t>(n));
-        ok = reply.find(want_pid) != std::string::npos &&
-             reply.find(want_loaded) != std::string::npos;
-      }
-    }
-  }
-  close(fd);
-  return ok;
+  auto serves = [&](const std::string& reply) {
+    return reply.find(want_pid) != std::string::npos &&
+           reply.find(want_loaded) != std::string::npos;
+  };
+  // Two inline commands: the pid says it is our process, `loading:0` that it serves.
+  const LoopbackAnswer a = LoopbackExchange(port, "INFO server\r\nINFO persistence\r\n",
+                                            kRedisProbeTimeout, serves, kMaxProbeReplyBytes);
+  return a.outcome == LoopbackAnswer::Outcome::kReply && serves(a.reply);
 }
 
 Millis ElapsedSince(SteadyClock::time_point start) {

@@ -24,6 +24,7 @@
 #include "engine/mysql_store.h"
 #include "gtest/gtest.h"
 #include "procs/child_registry.h"
+#include "procs/loopback_probe.h"
 #include "tests/support/servers.h"
 
 namespace slotsim {
@@ -52,33 +53,24 @@ struct RedisAnswer {
 // Sends one inline command over a fresh socket and reads one reply, with `timeout` on reads.
 RedisAnswer RedisCommand(int port, const std::string& command,
                          std::chrono::milliseconds timeout = std::chrono::milliseconds(200)) {
+  const LoopbackAnswer a =
+      LoopbackExchange(port, command + "\r\n", timeout, [](const std::string&) { return true; });
   RedisAnswer answer;
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return answer;
-  timeval tv{};
-  tv.tv_sec = static_cast<time_t>(timeout.count() / 1000);
-  tv.tv_usec = static_cast<suseconds_t>((timeout.count() % 1000) * 1000);
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  const std::string line = command + "\r\n";
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    answer.outcome = errno == ECONNREFUSED ? Outcome::kRefused : Outcome::kError;
-  } else if (send(fd, line.data(), line.size(), MSG_NOSIGNAL) ==
-             static_cast<ssize_t>(line.size())) {
-    char buf[512];
-    const ssize_t n = recv(fd, buf, sizeof(buf), 0);
-    if (n > 0) {
+  answer.reply = a.reply;
+  switch (a.outcome) {
+    case LoopbackAnswer::Outcome::kReply:
       answer.outcome = Outcome::kReply;
-      answer.reply.assign(buf, static_cast<size_t>(n));
-    } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      break;
+    case LoopbackAnswer::Outcome::kRefused:
+      answer.outcome = Outcome::kRefused;
+      break;
+    case LoopbackAnswer::Outcome::kTimedOut:
       answer.outcome = Outcome::kTimedOut;
-    }
+      break;
+    case LoopbackAnswer::Outcome::kError:
+      answer.outcome = Outcome::kError;
+      break;
   }
-  close(fd);
   return answer;
 }
 

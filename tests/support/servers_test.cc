@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "gtest/gtest.h"
+#include "procs/loopback_probe.h"
 
 namespace slotsim::testing {
 namespace {
@@ -27,29 +28,19 @@ enum class PingResult { kPong, kRefused, kTimedOut, kOther };
 
 // One inline PING over a fresh socket with a 200 ms read timeout.
 PingResult Ping(int port) {
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return PingResult::kOther;
-  timeval tv{0, 200 * 1000};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  PingResult result = PingResult::kOther;
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    result = errno == ECONNREFUSED ? PingResult::kRefused : PingResult::kOther;
-  } else if (send(fd, "PING\r\n", 6, MSG_NOSIGNAL) == 6) {
-    char buf[16] = {};
-    const ssize_t n = recv(fd, buf, sizeof(buf) - 1, 0);
-    if (n >= 5 && std::strncmp(buf, "+PONG", 5) == 0) {
-      result = PingResult::kPong;
-    } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      result = PingResult::kTimedOut;
-    }
+  const LoopbackAnswer a =
+      LoopbackExchange(port, "PING\r\n", Millis(200), [](const std::string&) { return true; });
+  switch (a.outcome) {
+    case LoopbackAnswer::Outcome::kReply:
+      return a.reply.rfind("+PONG", 0) == 0 ? PingResult::kPong : PingResult::kOther;
+    case LoopbackAnswer::Outcome::kRefused:
+      return PingResult::kRefused;
+    case LoopbackAnswer::Outcome::kTimedOut:
+      return PingResult::kTimedOut;
+    case LoopbackAnswer::Outcome::kError:
+      return PingResult::kOther;
   }
-  close(fd);
-  return result;
+  return PingResult::kOther;
 }
 
 // A fake server on 127.0.0.1:port that answers "+PONG" to anything, until destroyed.
