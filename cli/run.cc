@@ -8,13 +8,14 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "common/git_commit.h"
+#include "procs/child_registry.h"
 #include "reports/abort_check.h"
 #include "reports/console.h"
 #include "reports/run_reports.h"
 #include "reports/summary.h"
 #include "reports/thresholds.h"
 #include "reports/timeseries_csv.h"
-#include "procs/child_registry.h"
 
 namespace slotsim::cli {
 namespace {
@@ -130,7 +131,7 @@ int RunRun(int argc, char** argv) {
     std::printf("slotsim run %s: target %s, profile %s, seed %llu, commit %s\n",
                 scenario->name.c_str(), scenario->target.kind.c_str(),
                 scenario->engine.profile.c_str(), static_cast<unsigned long long>(scenario->seed),
-                SLOTSIM_GIT_COMMIT);
+                GitCommit());
     std::fflush(stdout);
   }
   RunOptions options;

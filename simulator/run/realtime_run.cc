@@ -7,15 +7,16 @@
 #include <optional>
 #include <thread>
 
+#include "common/git_commit.h"
 #include "procs/child_registry.h"
 #include "procs/fault_proxy.h"
-#include "simulator/observe/history_io.h"
-#include "simulator/workload/load.h"
-#include "simulator/targets/realtime/local_faults.h"
 #include "procs/managed_servers.h"
+#include "simulator/observe/history_io.h"
+#include "simulator/run/run_support.h"
+#include "simulator/targets/realtime/local_faults.h"
 #include "simulator/targets/realtime/realtime_loop.h"
 #include "simulator/targets/realtime/realtime_target.h"
-#include "simulator/run/run_support.h"
+#include "simulator/workload/load.h"
 
 namespace slotsim {
 namespace {
@@ -349,7 +350,7 @@ StatusOr<RunResult> RealtimeRun::Collect(Timestamp wall_start, double cpu_s) {
   RunResult result;
   result.scenario = sc_;
   result.target = backend_.name();
-  result.git_commit = SLOTSIM_GIT_COMMIT;
+  result.git_commit = GitCommit();
   result.metrics = recorder_->Finish(stop_);
   result.aborted = watch_->reason();
   result.aborted_at = watch_->at();

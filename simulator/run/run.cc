@@ -8,15 +8,16 @@
 #include <memory>
 #include <optional>
 
+#include "common/git_commit.h"
 #include "engine/grid.h"
 #include "simulator/observe/history_io.h"
-#include "simulator/targets/http/http_backend.h"
-#include "simulator/workload/load.h"
 #include "simulator/run/realtime_run.h"
-#include "simulator/targets/local/local_backend.h"
 #include "simulator/run/run_support.h"
+#include "simulator/targets/http/http_backend.h"
+#include "simulator/targets/local/local_backend.h"
 #include "simulator/targets/sim/sim_faults.h"
 #include "simulator/targets/sim/sim_target.h"
+#include "simulator/workload/load.h"
 
 namespace slotsim {
 namespace {
@@ -92,10 +93,10 @@ StatusOr<RunResult> RunOnTarget(const Scenario& scenario, const RunOptions& opti
     return RunRealtimeScenario(scenario, options, *backend);
   }
   if (scenario.target.kind == "http") {
-    SLOTSIM_ASSIGN_OR_RETURN(std::unique_ptr<RealtimeBackend> backend,
-                             NewHttpBackend(scenario, LaunchOptions{options.self_binary,
-                                                                    options.keep_servers,
-                                                                    options.server_dir}));
+    SLOTSIM_ASSIGN_OR_RETURN(
+        std::unique_ptr<RealtimeBackend> backend,
+        NewHttpBackend(scenario, LaunchOptions{options.self_binary, options.keep_servers,
+                                               options.server_dir}));
     return RunRealtimeScenario(scenario, options, *backend);
   }
   if (scenario.target.kind != "sim") {
@@ -180,7 +181,7 @@ StatusOr<RunResult> RunSim(const Scenario& scenario, const RunOptions& options) 
   RunResult result;
   result.scenario = scenario;
   result.target = "sim";
-  result.git_commit = SLOTSIM_GIT_COMMIT;
+  result.git_commit = GitCommit();
   result.metrics = recorder.Finish(stop);
   result.aborted = watch.reason();
   result.aborted_at = watch.at();
