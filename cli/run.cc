@@ -3,7 +3,6 @@
 #include "simulator/run/run.h"
 
 #include <cstdio>
-#include <filesystem>
 #include <iostream>
 
 #include "cli/cli_util.h"
@@ -37,27 +36,6 @@ constexpr const char* kRunUsage =
     "            99 a threshold failed, 130 / 143 interrupted (SIGINT / SIGTERM)\n"
     "\n"
     "options";
-
-// The scenario overrides the convenience flags stand for, before the user's --set.
-std::vector<std::string> Overrides(const po::variables_map& vm) {
-  std::vector<std::string> out;
-  if (vm.count("target")) out.push_back("target.kind=\"" + vm["target"].as<std::string>() + "\"");
-  if (vm.count("seed")) out.push_back("seed=" + std::to_string(vm["seed"].as<uint64_t>()));
-  // URLs are validated by the scenario loader, which names the flag's key.
-  if (vm.count("redis")) out.push_back("target.redis=\"" + vm["redis"].as<std::string>() + "\"");
-  if (vm.count("mysql")) out.push_back("target.mysql=\"" + vm["mysql"].as<std::string>() + "\"");
-  if (vm.count("set")) {
-    for (const std::string& s : vm["set"].as<std::vector<std::string>>()) out.push_back(s);
-  }
-  return out;
-}
-
-// The real path of this executable (/proc/self/exe), or "" when it cannot be read.
-std::string SelfBinary() {
-  std::error_code ec;
-  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return ec ? std::string() : self.string();
-}
 
 // "I/N" with 0 <= I < N <= 10000.
 bool ParseShard(const std::string& text, int& index, int& count) {
@@ -113,7 +91,7 @@ int RunRun(int argc, char** argv) {
     return kExitBadInput;
   }
   const std::string path = vm["scenario"].as<std::string>();
-  const std::vector<std::string> overrides = Overrides(vm);
+  const std::vector<std::string> overrides = ScenarioOverrides(vm);
   StatusOr<Scenario> scenario = LoadScenario(path, overrides);
   if (!scenario.ok()) {
     std::cerr << "slotsim run: " << scenario.status().message() << "\n";
@@ -169,8 +147,7 @@ int RunRun(int argc, char** argv) {
   }
   SummaryOptions so;
   so.scenario_path = path;
-  so.overrides =
-      vm.count("set") ? vm["set"].as<std::vector<std::string>>() : std::vector<std::string>{};
+  so.overrides = SetOverrides(vm);
   const nlohmann::json summary = SummaryJson(*result, so);
   Status written = WriteSummary(summary, out + "/summary.json");
   if (written.ok()) written = WriteTimeseriesCsv(result->metrics, out + "/timeseries.csv");
