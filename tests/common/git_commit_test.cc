@@ -50,9 +50,9 @@ class GitCommitTest : public ::testing::Test {
 
   // Runs the script on `source`; returns the commit the generated file holds ("" on failure).
   std::string Generate(const fs::path& source, const fs::path& output) {
-    const std::string cmd = std::string("'") + SLOTSIM_CMAKE_COMMAND + "' -DSOURCE_DIR=" +
-                            Quoted(source) + " -DOUTPUT=" + Quoted(output) + " -P '" +
-                            SLOTSIM_SOURCE_DIR + "/cmake/git_commit.cmake' >/dev/null";
+    const std::string cmd = std::string("'") + SLOTSIM_CMAKE_COMMAND +
+                            "' -DSOURCE_DIR=" + Quoted(source) + " -DOUTPUT=" + Quoted(output) +
+                            " -P '" + SLOTSIM_SOURCE_DIR + "/cmake/git_commit.cmake' >/dev/null";
     if (std::system(cmd.c_str()) != 0) return "";
     const std::string text = ReadFile(output);
     const size_t at = text.find("return \"");
@@ -66,12 +66,14 @@ class GitCommitTest : public ::testing::Test {
 
 TEST_F(GitCommitTest, BuiltValueIsTheSourceTreesHead) {
   const std::string source = SLOTSIM_SOURCE_DIR;
-  std::optional<std::string> top = Output("git -C " + Quoted(source) + " rev-parse --show-toplevel");
+  std::optional<std::string> top =
+      Output("git -C " + Quoted(source) + " rev-parse --show-toplevel");
   if (!top || fs::canonical(*top) != fs::canonical(source)) {
     EXPECT_STREQ(GitCommit(), "unknown") << "sources outside a git work tree of their own";
     return;
   }
-  std::optional<std::string> head = Output("git -C " + Quoted(source) + " rev-parse --short=12 HEAD");
+  std::optional<std::string> head =
+      Output("git -C " + Quoted(source) + " rev-parse --short=12 HEAD");
   ASSERT_TRUE(head.has_value());
   const std::string built = GitCommit();
   EXPECT_TRUE(built == *head || built == *head + "-dirty")
