@@ -555,6 +555,9 @@ class HttpServerStackTest : public HttpServerTest {
 
   void TearDown() override {
     HttpServerTest::TearDown();
+    // The server holds the stack's engine and its switch listener on the FailoverStore: it
+    // goes first (its destructor takes the listener back).
+    server_.reset();
     if (stack_) (void)stack_->mysql().TruncateForTest();
     stack_.reset();
   }
