@@ -3,14 +3,13 @@
 #include "simulator/capacity/capacity.h"
 
 #include <cstdio>
-#include <filesystem>
 #include <iostream>
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "common/duration.h"
-#include "reports/capacity_report.h"
 #include "procs/child_registry.h"
+#include "reports/capacity_report.h"
 
 namespace slotsim::cli {
 namespace {
@@ -60,16 +59,6 @@ void AddOptions(po::options_description& desc) {
       "also write each probe's summary and reports to OUT/probes/");
 }
 
-std::vector<std::string> Overrides(const po::variables_map& vm) {
-  std::vector<std::string> out;
-  if (vm.count("target")) out.push_back("target.kind=\"" + vm["target"].as<std::string>() + "\"");
-  if (vm.count("seed")) out.push_back("seed=" + std::to_string(vm["seed"].as<uint64_t>()));
-  if (vm.count("set")) {
-    for (const std::string& s : vm["set"].as<std::vector<std::string>>()) out.push_back(s);
-  }
-  return out;
-}
-
 StatusOr<CapacityOptions> ReadOptions(const po::variables_map& vm, const Scenario& scenario) {
   CapacityOptions o;
   SLOTSIM_ASSIGN_OR_RETURN(o.vary, ParseVary(vm["vary"].as<std::string>()));
@@ -92,13 +81,6 @@ StatusOr<CapacityOptions> ReadOptions(const po::variables_map& vm, const Scenari
   o.step_duration = *step;
   SLOTSIM_RETURN_IF_ERROR(CheckCapacityOptions(o));
   return o;
-}
-
-// The real path of this executable, for an http target that launches `slotsim serve` itself.
-std::string SelfBinary() {
-  std::error_code ec;
-  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return ec ? std::string() : self.string();
 }
 
 int Search(const Scenario& scenario, const CapacityOptions& o, const std::string& out, bool keep) {
@@ -147,7 +129,8 @@ int RunCapacity(int argc, char** argv) {
     std::cerr << "slotsim capacity: missing SCENARIO\n\n" << desc << "\n";
     return kExitBadInput;
   }
-  StatusOr<Scenario> scenario = LoadScenario(vm["scenario"].as<std::string>(), Overrides(vm));
+  StatusOr<Scenario> scenario =
+      LoadScenario(vm["scenario"].as<std::string>(), ScenarioOverrides(vm));
   if (!scenario.ok()) {
     std::cerr << "slotsim capacity: " << scenario.status().message() << "\n";
     return kExitBadInput;

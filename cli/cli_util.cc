@@ -23,6 +23,26 @@ bool ParseOptions(const char* command, int argc, char** argv, const po::options_
   }
 }
 
+std::vector<std::string> SetOverrides(const po::variables_map& vm) {
+  return vm.count("set") ? vm["set"].as<std::vector<std::string>>() : std::vector<std::string>{};
+}
+
+std::vector<std::string> ScenarioOverrides(const po::variables_map& vm) {
+  std::vector<std::string> out;
+  if (vm.count("target")) out.push_back("target.kind=\"" + vm["target"].as<std::string>() + "\"");
+  if (vm.count("seed")) out.push_back("seed=" + std::to_string(vm["seed"].as<uint64_t>()));
+  if (vm.count("redis")) out.push_back("target.redis=\"" + vm["redis"].as<std::string>() + "\"");
+  if (vm.count("mysql")) out.push_back("target.mysql=\"" + vm["mysql"].as<std::string>() + "\"");
+  for (const std::string& s : SetOverrides(vm)) out.push_back(s);
+  return out;
+}
+
+std::string SelfBinary() {
+  std::error_code ec;
+  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string() : self.string();
+}
+
 bool StdoutIsTerminal() { return isatty(STDOUT_FILENO) == 1; }
 bool StderrIsTerminal() { return isatty(STDERR_FILENO) == 1; }
 

@@ -3,7 +3,7 @@
 
 namespace slotsim::cli {
 
-// Exit codes (ARCHITECTURE.md, "Command line"). Users' CI scripts depend on them.
+// Exit codes (docs/architecture.md, "Command line"). Users' CI scripts depend on them.
 constexpr int kExitOk = 0;
 constexpr int kExitRuntime = 1;
 constexpr int kExitBadInput = 2;

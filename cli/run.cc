@@ -3,11 +3,11 @@
 #include "simulator/run/run.h"
 
 #include <cstdio>
-#include <filesystem>
 #include <iostream>
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "common/git_commit.h"
 #include "procs/child_registry.h"
 #include "reports/abort_check.h"
 #include "reports/console.h"
@@ -36,27 +36,6 @@ constexpr const char* kRunUsage =
     "            99 a threshold failed, 130 / 143 interrupted (SIGINT / SIGTERM)\n"
     "\n"
     "options";
-
-// The scenario overrides the convenience flags stand for, before the user's --set.
-std::vector<std::string> Overrides(const po::variables_map& vm) {
-  std::vector<std::string> out;
-  if (vm.count("target")) out.push_back("target.kind=\"" + vm["target"].as<std::string>() + "\"");
-  if (vm.count("seed")) out.push_back("seed=" + std::to_string(vm["seed"].as<uint64_t>()));
-  // URLs are validated by the scenario loader, which names the flag's key.
-  if (vm.count("redis")) out.push_back("target.redis=\"" + vm["redis"].as<std::string>() + "\"");
-  if (vm.count("mysql")) out.push_back("target.mysql=\"" + vm["mysql"].as<std::string>() + "\"");
-  if (vm.count("set")) {
-    for (const std::string& s : vm["set"].as<std::vector<std::string>>()) out.push_back(s);
-  }
-  return out;
-}
-
-// The real path of this executable (/proc/self/exe), or "" when it cannot be read.
-std::string SelfBinary() {
-  std::error_code ec;
-  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return ec ? std::string() : self.string();
-}
 
 // "I/N" with 0 <= I < N <= 10000.
 bool ParseShard(const std::string& text, int& index, int& count) {
@@ -102,7 +81,7 @@ void AddRunFlags(po::options_description& desc) {
 void PrintRunHeader(const Scenario& scenario) {
   std::printf("slotsim run %s: target %s, profile %s, seed %llu, commit %s\n",
               scenario.name.c_str(), scenario.target.kind.c_str(), scenario.engine.profile.c_str(),
-              static_cast<unsigned long long>(scenario.seed), SLOTSIM_GIT_COMMIT);
+              static_cast<unsigned long long>(scenario.seed), GitCommit());
   std::fflush(stdout);
 }
 
@@ -144,8 +123,7 @@ int ReportRun(const po::variables_map& vm, const std::string& path, const std::s
               const Scenario& scenario, const RunResult& result, bool quiet) {
   SummaryOptions so;
   so.scenario_path = path;
-  so.overrides =
-      vm.count("set") ? vm["set"].as<std::vector<std::string>>() : std::vector<std::string>{};
+  so.overrides = SetOverrides(vm);
   const nlohmann::json summary = SummaryJson(result, so);
   Status written = WriteSummary(summary, out + "/summary.json");
   if (written.ok()) written = WriteTimeseriesCsv(result.metrics, out + "/timeseries.csv");
@@ -188,7 +166,7 @@ int RunRun(int argc, char** argv) {
     return kExitBadInput;
   }
   const std::string path = vm["scenario"].as<std::string>();
-  const std::vector<std::string> overrides = Overrides(vm);
+  const std::vector<std::string> overrides = ScenarioOverrides(vm);
   StatusOr<Scenario> scenario = LoadScenario(path, overrides);
   if (!scenario.ok()) {
     std::cerr << "slotsim run: " << scenario.status().message() << "\n";

@@ -65,8 +65,7 @@ int RunSwarm(int argc, char** argv) {
     return kExitBadInput;
   }
   const std::string path = vm["scenario"].as<std::string>();
-  const std::vector<std::string> sets =
-      vm.count("set") ? vm["set"].as<std::vector<std::string>>() : std::vector<std::string>{};
+  const std::vector<std::string> sets = SetOverrides(vm);
   const uint64_t first = vm["first-seed"].as<uint64_t>(), n = vm["seeds"].as<uint64_t>();
   SystemClock wall;
   uint64_t failed = 0;

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "common/git_commit.h"
 
 namespace slotsim::cli {
 
@@ -22,7 +23,7 @@ int RunVersion(int argc, char** argv) {
     std::cout << desc << "\n";
     return kExitOk;
   }
-  std::printf("slotsim 0.1.0 (%s)\n", SLOTSIM_GIT_COMMIT);
+  std::printf("slotsim 0.1.0 (%s)\n", GitCommit());
   return kExitOk;
 }
 

@@ -1,4 +1,4 @@
-// SlotEngine: the reference slot engine's operations (ARCHITECTURE.md, "Reference semantics").
+// SlotEngine: the reference slot engine's operations (docs/architecture.md, "Reference semantics").
 // It validates every input against the Grid (InvalidArgument naming the field, nothing
 // written), applies the Policy's knobs to each request, reads time only from its Clock, and
 // delegates state to one Store (a MemoryStore, a MySqlStore, or a FailoverStore over Redis and

@@ -1,6 +1,6 @@
 // Managed servers: a real redis-server or mariadbd that slotsim launches itself, for the `local`
 // target and for fault tests. Each one runs on a free 127.0.0.1 port in its own temp dir
-// (mkdtemp), started as ../shared/PLATFORM-NOTES.md "Servers, unattended" says: the server
+// (mkdtemp), started as docs/platform.md "Servers, unattended" says: the server
 // binary runs directly in the foreground (mariadbd, never mysqld_safe, which would restart a
 // killed server by itself), with `--user=root` when slotsim runs as root. Faults: SIGKILL,
 // SIGSTOP / SIGCONT, and a restart on the same port with the same data dir.

@@ -1,4 +1,4 @@
-// The client side of the heartbeat protocol (../shared/PROTOCOL.md, docs/serve.md): how the
+// The client side of the heartbeat protocol (docs/protocol.md, docs/serve.md): how the
 // `http` target turns a virtual client's OpRequest into an HTTP request, and an HTTP answer (or
 // its absence) into an OpResult. Bytes in, values out: nothing here touches a socket, so every
 // rule is unit-testable (tests/simulator/http_wire_test.cc); http_backend.cc sends the bytes.

@@ -1,4 +1,4 @@
-// The AppointEase heartbeat protocol (../shared/PROTOCOL.md) as bytes in, values out: routing
+// The AppointEase heartbeat protocol (docs/protocol.md) as bytes in, values out: routing
 // of a method and path to a Route, parsing of form-encoded and JSON bodies into typed requests,
 // the mapping of engine Status codes to WordPress-style JSON errors, and the JSON answers.
 // Nothing here touches a socket or the engine, so every rule is unit-testable

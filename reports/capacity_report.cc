@@ -8,6 +8,7 @@
 #include <fstream>
 #include <memory>
 
+#include "common/git_commit.h"
 #include "reports/report_format.h"
 #include "reports/run_reports.h"
 #include "reports/summary.h"
@@ -187,11 +188,11 @@ json CapacityJson(const Scenario& base, const CapacityOptions& o, const Capacity
   }
   json probes = json::array();
   for (const CapacityProbe& p : r.probes) probes.push_back(ProbeJson(o, p));
-  return {{"schema", kCapacitySchema},        {"scenario", base.name},
-          {"description", base.description},  {"seed", base.seed},
-          {"target", base.target.kind},       {"profile", base.engine.profile},
-          {"git_commit", SLOTSIM_GIT_COMMIT}, {"search", SearchJson(o)},
-          {"slos", std::move(slos)},          {"probes", std::move(probes)},
+  return {{"schema", kCapacitySchema},       {"scenario", base.name},
+          {"description", base.description}, {"seed", base.seed},
+          {"target", base.target.kind},      {"profile", base.engine.profile},
+          {"git_commit", GitCommit()},       {"search", SearchJson(o)},
+          {"slos", std::move(slos)},         {"probes", std::move(probes)},
           {"answer", AnswerJson(o, r)}};
 }
 

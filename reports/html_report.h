@@ -1,4 +1,4 @@
-// report.html: the page an engineer opens after a run (ARCHITECTURE.md, "Outputs"). One
+// report.html: the page an engineer opens after a run (docs/architecture.md, "Outputs"). One
 // self-contained file, drawn from a summary.json document alone: no script, no font, no
 // stylesheet or image from anywhere else (a Content-Security-Policy of default-src 'none'
 // makes a browser refuse any that slipped in), so it opens offline and from a CI artifact.

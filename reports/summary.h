@@ -1,4 +1,4 @@
-// summary.json: the machine-readable result of one run (ARCHITECTURE.md, "Outputs"). Other
+// summary.json: the machine-readable result of one run (docs/architecture.md, "Outputs"). Other
 // reports (console, html, md, junit), `slotsim gate` and `report merge` read only this document.
 //
 // Layout (schema "slotsim.summary/1"); every key below is always present unless marked:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A private Redis and MariaDB on free loopback ports in a temp dir, for tests and benchmarks.
-# Started exactly as shared/PLATFORM-NOTES.md "Servers, unattended" says: redis-server and
+# Started exactly as docs/platform.md "Servers, unattended" says: redis-server and
 # mariadbd run directly (never mysqld_safe, which restarts a killed server by itself), with
 # their data in the temp dir, which is removed on stop.
 #

@@ -5,12 +5,19 @@
 #
 #   scripts/test.sh                 build and run every test
 #   scripts/test.sh -R Redis        extra arguments go to ctest
+#   scripts/test.sh -LE perf        every test but the wall-clock perf thresholds (label perf)
+#   scripts/test.sh -L perf         only those (docs/testing.md)
+#   SANITIZE=address,undefined scripts/test.sh
+#                                   the same under sanitizers, built in build-asan
+#                                   (-DSLOTSIM_SANITIZE); the first error stops its test, a
+#                                   leak fails it (scripts/sanitizers/ has the suppressions)
 #
 # With SLOTSIM_REDIS_URL and SLOTSIM_MYSQL_URL both set, those servers are used and none is
 # started (with one set, only the other is started). Either way SLOTSIM_REQUIRE_SERVERS=1, so a
 # suite that needs a server fails instead of skipping.
-# Environment: BUILD_DIR (build), BUILD_TYPE (RelWithDebInfo), JOBS (2), SKIP_INSTALL=1 skips
-# the package step.
+# Environment: BUILD_DIR (build; build-asan with SANITIZE), BUILD_TYPE (RelWithDebInfo), JOBS
+# (2), TEST_TIMEOUT (seconds per test: 300; 900 with SANITIZE), SANITIZE (a -fsanitize= list),
+# SKIP_INSTALL=1 skips the package step. ccache is used when installed.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -18,7 +25,14 @@ cd "$ROOT"
 # shellcheck source=scripts/servers.sh
 source scripts/servers.sh
 
-BUILD_DIR=${BUILD_DIR:-build}
+SANITIZE=${SANITIZE:-}
+if [[ -n $SANITIZE ]]; then
+  BUILD_DIR=${BUILD_DIR:-build-asan}
+  TEST_TIMEOUT=${TEST_TIMEOUT:-900}  # instrumented code runs 2-5x slower
+else
+  BUILD_DIR=${BUILD_DIR:-build}
+  TEST_TIMEOUT=${TEST_TIMEOUT:-300}
+fi
 BUILD_TYPE=${BUILD_TYPE:-RelWithDebInfo}
 JOBS=${JOBS:-2}
 START_S=$SECONDS
@@ -82,8 +96,20 @@ else
 fi
 section_done install
 
-section "build ($BUILD_DIR, $BUILD_TYPE, -j$JOBS)"
-run_group cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE="$BUILD_TYPE"
+section "build ($BUILD_DIR, $BUILD_TYPE, -j$JOBS${SANITIZE:+, sanitizers $SANITIZE})"
+configure=(-DCMAKE_BUILD_TYPE="$BUILD_TYPE" -DSLOTSIM_SANITIZE="$SANITIZE")
+if command -v ccache >/dev/null; then configure+=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
+if [[ -n $SANITIZE ]]; then
+  # Set before the build: test discovery runs the instrumented binaries too.
+  supp="$ROOT/scripts/sanitizers"
+  export ASAN_OPTIONS="halt_on_error=1:detect_leaks=1:check_initialization_order=1"
+  export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:suppressions=$supp/ubsan.supp"
+  export LSAN_OPTIONS="suppressions=$supp/lsan.supp:print_suppressions=0"
+  echo "ASAN_OPTIONS=$ASAN_OPTIONS"
+  echo "UBSAN_OPTIONS=$UBSAN_OPTIONS"
+  echo "LSAN_OPTIONS=$LSAN_OPTIONS"
+fi
+run_group cmake -S . -B "$BUILD_DIR" "${configure[@]}"
 run_group cmake --build "$BUILD_DIR" -j"$JOBS"
 section_done build
 
@@ -108,6 +134,6 @@ section "tests"
 TESTS_TMPDIR=$(mktemp -d "${TMPDIR:-/tmp}/slotsim-tests.XXXXXX")
 rc=0
 TMPDIR=$TESTS_TMPDIR run_group ctest --test-dir "$BUILD_DIR" --output-on-failure \
-  --no-tests=error -j"$JOBS" --timeout 300 "$@" || rc=$?
+  --no-tests=error -j"$JOBS" --timeout "$TEST_TIMEOUT" "$@" || rc=$?
 section_done tests
 exit "$rc"

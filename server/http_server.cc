@@ -1,5 +1,6 @@
-// HttpServer on cpp-httplib 0.11 (Debian 12's compiled library; see PLATFORM-NOTES.md for why
-// each setting below is needed). httplib types stay in this file.
+// HttpServer on cpp-httplib 0.11 (Debian 12's compiled library; see docs/platform.md,
+// "cpp-httplib as Debian ships it", for why each setting below is needed). httplib types stay in
+// this file.
 #include "server/http_server.h"
 
 #include <dirent.h>
@@ -19,8 +20,8 @@
 #include <thread>
 #include <unordered_set>
 
-#include "server/routes.h"
 #include "server/metrics.h"
+#include "server/routes.h"
 
 namespace slotsim {
 namespace {

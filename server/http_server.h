@@ -1,9 +1,9 @@
 // HttpServer: the reference SlotEngine over HTTP with the AppointEase wire format
-// (../shared/PROTOCOL.md), on cpp-httplib; what `slotsim serve` runs. Requests are answered by
+// (docs/protocol.md), on cpp-httplib; what `slotsim serve` runs. Requests are answered by
 // HttpApi (http_api.h); this class owns the listening socket, the worker pool, the transport's
 // own errors (malformed HTTP, oversized bodies) as JSON, metrics and the orderly stop.
 //
-// Production settings (../shared/PLATFORM-NOTES.md, "cpp-httplib as Debian ships it"):
+// Production settings (docs/platform.md, "cpp-httplib as Debian ships it"):
 // TCP_NODELAY on, a listen backlog of `listen_backlog` (re-listen on the bound socket), a pool
 // of `threads` workers, keep-alive up to `keep_alive_max` requests per connection, bodies above
 // `max_body_bytes` refused with 413, chunked or not (form-encoded bodies also above httplib's

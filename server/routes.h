@@ -1,4 +1,4 @@
-// HttpApi: the heartbeat protocol (../shared/PROTOCOL.md) served by a SlotEngine, one request
+// HttpApi: the heartbeat protocol (docs/protocol.md) served by a SlotEngine, one request
 // in, one answer out, with no sockets: HttpServer (http_server.h) feeds it from cpp-httplib,
 // and tests call it directly. It resolves the route, parses with http_protocol.h, calls the
 // engine, and maps every Status to a JSON answer. It never throws: anything thrown below it
@@ -22,9 +22,9 @@
 #include <string_view>
 
 #include "common/clock.h"
-#include "server/metrics.h"
-#include "protocol/server_wire.h"
 #include "engine/slot_engine.h"
+#include "protocol/server_wire.h"
+#include "server/metrics.h"
 
 namespace slotsim::http {
 

@@ -1,5 +1,5 @@
 // Checker: the online consistency checker. It consumes the history of a run (OpRecords, in
-// completion order) and finds the anomalies ARCHITECTURE.md "What is measured" lists: double,
+// completion order) and finds the anomalies docs/architecture.md "What is measured" lists: double,
 // lost and phantom bookings, hold conflicts, lost holds and the visibility lag of holds. It never
 // keeps the whole history: its state is per slot, per live belief (a client's belief that it
 // holds a slot), per booking, plus one pending visibility probe per slot, and what can no longer

@@ -1,4 +1,4 @@
-// Recorder: turns completed operations into the run's measurements (ARCHITECTURE.md, "What is
+// Recorder: turns completed operations into the run's measurements (docs/architecture.md, "What is
 // measured"): latency per op x storage mode x phase in HDR histograms, both corrected (from the
 // intended start, so a stalled client does not hide a stall) and raw (from the actual send),
 // per-interval throughput and error time series, client counts, and the failover timeline

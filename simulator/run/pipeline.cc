@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "common/git_commit.h"
+
 namespace slotsim {
 
 RunPipeline::RunPipeline(const Scenario& scenario, const RunOptions& options,
@@ -100,7 +102,7 @@ StatusOr<RunResult> RunPipeline::Finish(const FinalBookingsFn& final_bookings) {
   RunResult result;
   result.scenario = sc_;
   result.target = po_.target;
-  result.git_commit = SLOTSIM_GIT_COMMIT;
+  result.git_commit = GitCommit();
   result.metrics = recorder_->Finish(stop);
   result.aborted = watch_.reason();
   result.aborted_at = watch_.at();

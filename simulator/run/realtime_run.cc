@@ -7,6 +7,7 @@
 #include <optional>
 #include <thread>
 
+#include "common/git_commit.h"
 #include "procs/child_registry.h"
 #include "procs/fault_proxy.h"
 #include "procs/managed_servers.h"

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "common/git_commit.h"
 #include "engine/grid.h"
 
 namespace slotsim {
@@ -107,7 +108,7 @@ bool AbortWatch::Check(Timestamp start, Timestamp now, const Recorder& recorder,
   RunResult live;
   live.scenario = scenario_;
   live.target = target_;
-  live.git_commit = SLOTSIM_GIT_COMMIT;
+  live.git_commit = GitCommit();
   Recorder copy = recorder;  // Finish() spends a recorder; the run goes on with the original
   live.metrics = copy.Finish(now);
   live.consistency = checker.report();

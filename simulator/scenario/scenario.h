@@ -23,7 +23,7 @@ namespace slotsim {
 
 using namespace std::chrono_literals;
 
-// [target]: where the engine runs (ARCHITECTURE.md, "Targets").
+// [target]: where the engine runs (docs/architecture.md, "Targets").
 struct TargetSpec {
   std::string kind = "sim";  // "sim" | "local" | "http"
   std::string url;           // the server to drive; required when kind = "http"
@@ -111,8 +111,8 @@ std::vector<std::string_view> FaultParamKeys(std::string_view kind);
 bool IsInstantFault(std::string_view kind);
 
 // [sim]: the sim target's models of its backends. Defaults are the loopback medians of
-// ../shared/PLATFORM-NOTES.md (Redis round trip ~38us, MariaDB PK select 58us, locking
-// transaction 491us).
+// docs/platform.md, "Loopback figures (medians)" (Redis round trip ~38us, MariaDB PK select 58us,
+// locking transaction 491us).
 struct SimSpec {
   static constexpr int kMaxServers = 100'000;
   Distribution redis_latency = Distribution::LogNormal(40us, 0.3);

@@ -1,6 +1,6 @@
 // ClientPool: every virtual client of a run, each a small state machine driven by timers on
 // the target's clock — no thread and no coroutine stack per client. A client follows the
-// booking flow of ARCHITECTURE.md:
+// booking flow of docs/architecture.md ("The system under test"):
 //   arrive -> availability -> (browse) -> select a free slot by popularity (on SlotHeld or
 //   SlotBooked try another, up to retry_on_held) -> think while polling with selected_time ->
 //   confirm (or abandon: deselect) -> maybe reschedule or cancel after another think -> leave.

@@ -93,12 +93,20 @@ class RedisFailoverTest : public ::testing::Test {
       threads.emplace_back([&, i] { Stream(stop, ops, failures, errors, mu, i); });
     }
     std::this_thread::sleep_for(Millis(300));
+    EXPECT_TRUE(failover_->switches().empty()) << "a switch before the fault";
     fault_at = clock_.Now();
     fault();
-    std::this_thread::sleep_for(Millis(700));
+    // Until the switch is logged (the wait only bounds a hang: how fast it comes is a perf
+    // threshold, tests/perf), then on for a while on MySQL.
+    for (int i = 0; i < 1000 && failover_->switches().empty(); ++i) {
+      std::this_thread::sleep_for(Millis(10));
+    }
+    const int ops_at_switch = ops.load();
+    std::this_thread::sleep_for(Millis(300));
     stop = true;
     for (auto& t : threads) t.join();
     EXPECT_GT(ops.load(), 20);
+    EXPECT_GT(ops.load(), ops_at_switch) << "nothing served after the switch";
     EXPECT_EQ(failures.load(), 0) << (errors.empty() ? "" : errors.front());
     std::vector<ModeSwitch> log = failover_->switches();
     EXPECT_FALSE(log.empty());
@@ -114,25 +122,34 @@ class RedisFailoverTest : public ::testing::Test {
   std::string date_;
 };
 
-TEST_F(RedisFailoverTest, SigkillDuringStreamIsServedByMySqlWithinTheDeadline) {
+// How fast the switch comes on real servers is a perf threshold (tests/perf/redis-kill.toml,
+// redis-hang.toml); here: that it comes, after the fault, with no client seeing an error.
+TEST_F(RedisFailoverTest, SigkillDuringStreamSwitchesToMySqlWithoutAnError) {
   StartEngine(ReferencePolicy());
   Timestamp fault_at;
   ModeSwitch sw = RunAcross([&] { redis_process_->Kill(); }, fault_at);
+  EXPECT_EQ(sw.from, StorageMode::kRedis);
   EXPECT_EQ(sw.to, StorageMode::kMySql);
-  // Detection: the first call after the kill fails at once or at its 50 ms deadline. The slack
-  // covers scheduling on a loaded 2-core machine; the bound is what a hang would break.
-  EXPECT_LE(sw.at - fault_at, Micros(50'000 + 150'000)) << "detect took too long";
+  EXPECT_GE(sw.at, fault_at) << "switched before the kill";
+  EXPECT_FALSE(sw.cause.empty());
   EXPECT_TRUE(failover_->breaker_open());
+  EXPECT_EQ(failover_->switches().size(), 1u) << "Redis is dead: no switch back";
 }
 
-TEST_F(RedisFailoverTest, SigstopDuringStreamIsServedByMySqlWithinDeadlinePlusOneProbe) {
+TEST_F(RedisFailoverTest, SigstopDuringStreamSwitchesToMySqlAndBackAfterContinue) {
   StartEngine(ReferencePolicy());
   Timestamp fault_at;
   ModeSwitch sw = RunAcross([&] { redis_process_->Stop(); }, fault_at);
   EXPECT_EQ(sw.to, StorageMode::kMySql);
-  EXPECT_LE(sw.at - fault_at, Micros(50'000 + 200'000 + 150'000)) << "detect took too long";
+  EXPECT_GE(sw.at, fault_at) << "switched before the stop";
+  const Timestamp continued_at = clock_.Now();
   redis_process_->Continue();
   EXPECT_TRUE(WaitForMode(StorageMode::kRedis, Millis(5000)));
+  const std::vector<ModeSwitch> log = failover_->switches();
+  ASSERT_EQ(log.size(), 2u);
+  EXPECT_EQ(log[1].from, StorageMode::kMySql);
+  EXPECT_EQ(log[1].to, StorageMode::kRedis);
+  EXPECT_GE(log[1].at, continued_at) << "back on Redis before it answered again";
 }
 
 TEST_F(RedisFailoverTest, RestartReturnsToRedisWithTheHoldsMadeDuringTheOutage) {

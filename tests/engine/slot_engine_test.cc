@@ -1,4 +1,4 @@
-// The engine's contract (ARCHITECTURE.md "Reference semantics"), run on every store.
+// The engine's contract (docs/architecture.md "Reference semantics"), run on every store.
 #include "engine/slot_engine.h"
 
 #include <gtest/gtest.h>

@@ -555,6 +555,9 @@ class HttpServerStackTest : public HttpServerTest {
 
   void TearDown() override {
     HttpServerTest::TearDown();
+    // The server holds the stack's engine and its switch listener on the FailoverStore: it
+    // goes first (its destructor takes the listener back).
+    server_.reset();
     if (stack_) {
       stack_->mysql().TruncateForTest().IgnoreError(
           "best-effort cleanup: the tables carry this test's unique prefix, so rows left behind "

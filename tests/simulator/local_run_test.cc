@@ -71,7 +71,9 @@ class LocalRunTest : public ::testing::Test {
   std::optional<RunResult> result_;
 };
 
-TEST_F(LocalRunTest, RedisKilledMidRunLosesNothingAndFailsOverWithinDeadlinePlusProbe) {
+// How fast failover is on real servers is a perf threshold (tests/perf/*.toml, ctest label
+// `perf`); these tests assert what happened and in which order.
+TEST_F(LocalRunTest, RedisKilledMidRunLosesNothingAndFailsOverAndBack) {
   nlohmann::json s = Run("redis-outage", Reduced(500, 20, "redis_down"));
   ASSERT_FALSE(s.is_null());
   EXPECT_EQ(s["target"], "local");
@@ -89,15 +91,16 @@ TEST_F(LocalRunTest, RedisKilledMidRunLosesNothingAndFailsOverWithinDeadlinePlus
   ASSERT_EQ(outages.size(), 1u);
   const nlohmann::json& o = outages[0];
   EXPECT_EQ(o["kind"], "redis_down");
-  // The kill is real: its window is where the scenario put it, to within a restart.
-  EXPECT_NEAR(o["start_s"].get<double>(), 8.0, 0.5);
-  EXPECT_NEAR(o["end_s"].get<double>(), 28.0, 1.5);
+  // The kill is real: not before its time, for at least its `for`, over before the run ends.
+  EXPECT_GE(o["start_s"].get<double>(), 8.0 - 0.01);
+  EXPECT_GE(o["end_s"].get<double>(), o["start_s"].get<double>() + 20.0);
+  EXPECT_LE(o["end_s"].get<double>(), s["duration_s"].get<double>());
+  // Both transitions were measured: into MySQL mode during the kill, back to Redis after it.
   ASSERT_FALSE(o["detect_ms"].is_null());
   ASSERT_FALSE(o["recover_ms"].is_null());
-  // A killed Redis refuses at once, so the first fallback is the next operation; the bound is
-  // the deadline plus one probe interval (50 + 200 ms) as the issue states it.
-  EXPECT_LE(o["detect_ms"].get<int64_t>(), 250);
-  EXPECT_LT(o["recover_ms"].get<int64_t>(), 1000);
+  EXPECT_GE(o["detect_ms"].get<int64_t>(), 0);
+  EXPECT_GE(o["recover_ms"].get<int64_t>(), 0);
+  EXPECT_GE(s["failover"]["mode_switches"].get<uint64_t>(), 2u);
   EXPECT_EQ(o["errors"].get<uint64_t>(), 0u);
   // The harness reports on itself.
   ASSERT_TRUE(result_);
@@ -105,22 +108,22 @@ TEST_F(LocalRunTest, RedisKilledMidRunLosesNothingAndFailsOverWithinDeadlinePlus
   EXPECT_GT(result_->run.cpu_s, 0.0);
 }
 
-TEST_F(LocalRunTest, RedisHangNeverHoldsAnOperationPastTheDeadlinePlusTheMySqlCall) {
+TEST_F(LocalRunTest, RedisHangIsServedByMySqlWithoutAnErrorUntilRedisAnswersAgain) {
   nlohmann::json s = Run("redis-hang", Reduced(200, 10, "redis_hang"));
   ASSERT_FALSE(s.is_null());
   EXPECT_EQ(Get(s, "errors", "count"), 0u);
   EXPECT_EQ(Get(s, "consistency", "double_bookings"), 0u);
   EXPECT_EQ(Get(s, "consistency", "lost_bookings"), 0u);
+  ASSERT_EQ(s["failover"]["outages"].size(), 1u);
   const nlohmann::json& o = s["failover"]["outages"][0];
+  // Only the deadline can tell a hung Redis: the switch came, and the way back after SIGCONT.
+  // No operation waiting for the hung server is a perf threshold (tests/perf/redis-hang.toml).
   ASSERT_FALSE(o["detect_ms"].is_null());
-  EXPECT_LE(o["detect_ms"].get<int64_t>(), 50 + 200 + 100);
-  // Raw service time of every operation: the 50 ms Redis deadline plus one MySQL call (a
-  // locking transaction is ~0.5 ms idle; 450 ms leaves room for a loaded 2-core machine and
-  // still catches a read that waits for the hung server).
-  for (const auto& [op, m] : s["ops"].items()) {
-    if (m["count"].get<uint64_t>() == 0) continue;
-    EXPECT_LT(m["raw_latency_us"]["max"].get<int64_t>(), 500'000) << op;
-  }
+  ASSERT_FALSE(o["recover_ms"].is_null());
+  EXPECT_EQ(o["errors"].get<uint64_t>(), 0u);
+  EXPECT_GE(s["failover"]["mode_switches"].get<uint64_t>(), 2u);
+  EXPECT_GT(s["ops"]["poll"]["by_mode"]["mysql"]["count"].get<uint64_t>(), 0u);
+  EXPECT_GT(s["ops"]["poll"]["by_mode"]["redis"]["count"].get<uint64_t>(), 0u);
 }
 
 TEST_F(LocalRunTest, LegacyProfileStallsOnAHungRedisForItsWholeReadWait) {
@@ -135,17 +138,19 @@ TEST_F(LocalRunTest, LegacyProfileStallsOnAHungRedisForItsWholeReadWait) {
   EXPECT_GE(s["ops"]["poll"]["raw_latency_us"]["max"].get<int64_t>(), 1'900'000);
 }
 
-TEST_F(LocalRunTest, MySqlKilledGivesClearUnavailableAnswersNeverAHang) {
+TEST_F(LocalRunTest, MySqlKilledGivesClearUnavailableAnswers) {
   nlohmann::json s = Run("steady", Reduced(100, 4, "mysql_down"));
   ASSERT_FALSE(s.is_null());
   // Polls are served by Redis throughout; bookings need MySQL and fail with Unavailable while
-  // it is down, then succeed again after its crash recovery.
+  // it is down, then succeed again after its crash recovery. (That none waits anywhere near a
+  // hang is a perf threshold: tests/perf/mysql-kill.toml.)
   EXPECT_EQ(s["ops"]["poll"]["errors"].get<uint64_t>(), 0u);
-  EXPECT_GT(s["ops"]["confirm"]["codes"].value("Unavailable", 0u), 0u) << s["ops"]["confirm"];
-  for (const auto& [op, m] : s["ops"].items()) {
-    if (m["count"].get<uint64_t>() == 0) continue;
-    EXPECT_LT(m["raw_latency_us"]["max"].get<int64_t>(), 3'000'000) << op;
-  }
+  const nlohmann::json& confirm = s["ops"]["confirm"];
+  const uint64_t unavailable = confirm["codes"].value("Unavailable", 0u);
+  EXPECT_GT(unavailable, 0u) << confirm;
+  EXPECT_EQ(confirm["errors"].get<uint64_t>(), unavailable) << "only Unavailable: " << confirm;
+  EXPECT_GT(confirm["count"].get<uint64_t>(), confirm["errors"].get<uint64_t>())
+      << "no booking succeeded around the outage";
   EXPECT_EQ(Get(s, "consistency", "double_bookings"), 0u);
   EXPECT_EQ(Get(s, "consistency", "lost_bookings"), 0u);
 }
