@@ -107,6 +107,13 @@ TEST_F(ConsoleTest, ShowsConsistencyFailoverAndRun) {
   EXPECT_TRUE(Has(out, "512.0 MB")) << out;
 }
 
+TEST_F(ConsoleTest, ShowsErrorsByKindLargestFirstOnlyWhenThereAreAny) {
+  EXPECT_FALSE(Has(ConsoleSummary(summary_, false), "errors by kind")) << "no errors.by_kind";
+  summary_["errors"] = {{"count", 3}, {"by_kind", {{"timeout", 1}, {"malformed_answer", 2}}}};
+  const std::string out = ConsoleSummary(summary_, false);
+  EXPECT_TRUE(Has(out, "errors by kind   malformed_answer 2, timeout 1")) << out;
+}
+
 TEST_F(ConsoleTest, MarksThresholdsWithChecksAndCrosses) {
   const std::string out = ConsoleSummary(summary_, false);
   EXPECT_TRUE(Has(out, "✓ latency.poll.p99 < 20ms")) << out;
