@@ -27,6 +27,8 @@ std::string_view CodeName(Code code) {
       return "Unimplemented";
     case Code::kInternal:
       return "Internal";
+    case Code::kMalformedAnswer:
+      return "MalformedAnswer";
   }
   return "Unknown";
 }

@@ -30,7 +30,12 @@ enum class Code {
   kInvalidArgument,  // bad input; the message names the field
   kUnimplemented,    // the store does not support the call (e.g. bookings on RedisStore)
   kInternal,         // a broken invariant or unexpected backend answer
+  // An answer that arrived and parsed but lacks what its protocol requires of it (a key, a
+  // type): protocol/answer_rules.h. Always the last code (kCodeCount).
+  kMalformedAnswer,
 };
+// The number of codes: kOk .. kMalformedAnswer.
+inline constexpr int kCodeCount = static_cast<int>(Code::kMalformedAnswer) + 1;
 
 // Returns the stable name of a code, e.g. "SlotHeld". Used in reports and tests.
 std::string_view CodeName(Code code);
@@ -57,6 +62,7 @@ class [[nodiscard]] Status {
   static Status InvalidArgument(std::string m) { return {Code::kInvalidArgument, std::move(m)}; }
   static Status Unimplemented(std::string m) { return {Code::kUnimplemented, std::move(m)}; }
   static Status Internal(std::string m) { return {Code::kInternal, std::move(m)}; }
+  static Status MalformedAnswer(std::string m) { return {Code::kMalformedAnswer, std::move(m)}; }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }

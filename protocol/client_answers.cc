@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "protocol/answer_rules.h"
 #include "protocol/client_wire.h"
 #include "protocol/json_view.h"
 
@@ -120,13 +121,6 @@ void ParsePoll(const OpRequest& req, const JsonObject& doc, const WireOptions& o
     r.outcome = Outcome::kFail;
     return;
   }
-  if (!doc.Get("appointease_active_selections") && !doc.Get("appointease_booked_slots")) {
-    r.status = Status::Internal(
-        "heartbeat answer without appointease_active_selections or "
-        "appointease_booked_slots (did the poll run?)");
-    r.outcome = Outcome::kFail;
-    return;
-  }
   PollResult p;
   p.held = StringList(doc, "appointease_active_selections");
   p.booked = StringList(doc, "appointease_booked_slots");
@@ -157,8 +151,10 @@ void ParseAvailability(const JsonObject& doc, const Grid& grid, OpResult& r) {
   for (const std::string& t : blocked) {
     const JsonValue* d = details ? details->Get(t) : nullptr;
     const std::optional<JsonObject> detail = d ? d->Object() : std::nullopt;
+    // "processing" is a hold (the plugin's and slotsim serve's word); anything else the
+    // plugin sends is a booking's own status ("confirmed", "created") or serve's "booked".
     const std::string status = detail ? detail->StringOr("status") : std::string("booked");
-    (status == "booked" ? a.booked : a.held).push_back(t);
+    (status == "processing" ? a.held : a.booked).push_back(t);
   }
   if (const JsonValue* free = doc.Get("free"); free && free->type() == JsonValue::Type::kArray) {
     a.free = StringList(doc, "free");
@@ -179,7 +175,7 @@ void ParseBooking(const OpRequest& req, const JsonObject& doc, OpResult& r) {
   if (b.id.empty()) b.id = req.booking_id;
   if (b.id.empty()) {
     // Booked, perhaps, but nobody can tell which booking it is.
-    r.status = Status::Internal("appointment answer without strong_id or appointment_id");
+    r.status = Status::MalformedAnswer("appointment answer without strong_id or appointment_id");
     r.outcome = Outcome::kUnknown;
     return;
   }
@@ -241,12 +237,18 @@ std::optional<StorageMode> ParseAnswer(const OpRequest& req, const WireAnswer& a
     return std::nullopt;
   }
   if (d == nullptr) {
-    r.status = Status::Internal("HTTP " + std::to_string(answer.status) +
-                                " answer is not a JSON object: " + Excerpt(answer.body));
+    r.status = Status::MalformedAnswer("HTTP " + std::to_string(answer.status) +
+                                       " answer is not a JSON object: " + Excerpt(answer.body));
     r.outcome = lost;
     return std::nullopt;
   }
   if (SaidFailure(req, answer.status, *d, r)) return std::nullopt;
+  if (Status s = CheckAnswer(req.kind, *d); !s.ok()) {
+    // A write that was answered 2xx may well have taken effect; nobody can read how.
+    r.status = Status::MalformedAnswer("HTTP " + std::to_string(answer.status) + " " + s.message());
+    r.outcome = lost;
+    return std::nullopt;
+  }
   switch (req.kind) {
     case OpKind::kPoll:
       ParsePoll(req, *d, o, r);
@@ -279,13 +281,13 @@ StatusOr<Booking> ParseBookingAnswer(const WireAnswer& answer, const WireOptions
   if (answer.status < 200 || answer.status >= 300) {
     return ErrorStatus(OpKind::kCancel, answer.status, d, answer.body);
   }
-  if (d == nullptr) return Status::Internal("booking answer is not a JSON object");
+  if (d == nullptr) return Status::MalformedAnswer("booking answer is not a JSON object");
   Booking b;
   b.id = d->StringOr("strong_id");
   const std::string date = d->StringOr("date");  // "YYYY-MM-DD HH:MM:SS"
   const std::optional<int64_t> employee = IntegerMember(*d, "employee_id");
   if (b.id.empty() || date.size() < 16 || !employee) {
-    return Status::Internal("booking answer without strong_id, date or employee_id");
+    return Status::MalformedAnswer("booking answer without strong_id, date or employee_id");
   }
   b.slot = SlotRef{static_cast<int>(*employee), date.substr(0, 10), date.substr(11, 5)};
   const std::string client = d->StringOr("client_id");

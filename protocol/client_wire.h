@@ -1,7 +1,7 @@
 // The client side of the heartbeat protocol (docs/protocol.md, docs/serve.md): how the
 // `http` target turns a virtual client's OpRequest into an HTTP request, and an HTTP answer (or
 // its absence) into an OpResult. Bytes in, values out: nothing here touches a socket, so every
-// rule is unit-testable (tests/simulator/http_wire_test.cc); http_backend.cc sends the bytes.
+// rule is unit-testable (tests/protocol/client_wire_test.cc); http_backend.cc sends the bytes.
 //
 // Requests. Polls are heartbeats (`POST /wp-admin/admin-ajax.php`, form body with
 // data[appointease_poll][date|employee_id|client_id|selected_time]); select, deselect,
@@ -25,11 +25,15 @@
 //  - storage_mode / storage ("redis", "mysql", "memory"; any other word reads as mysql) is the
 //    mode an answer states; answers that state none are filed under the last mode seen.
 //
+//  - A 2xx answer is validated against its route's rules (protocol/answer_rules.h: required
+//    keys and types, the plugin's forms accepted); one that breaks them, or is not a JSON
+//    object, is Code::kMalformedAnswer, an error of its own kind, never a success.
+//
 // Outcomes. A 2xx or 4xx answer is definite (ok / fail). A write (select, deselect, confirm,
 // reschedule, cancel) whose answer never came (read timeout, connection lost after sending),
-// came as a 5xx, or came unreadable may have taken effect: kUnknown. Reads never have an
-// unknown outcome. A connection that was never made (refused, connect timeout) sent nothing:
-// kFail.
+// came as a 5xx, or came malformed may have taken effect: kUnknown. Reads never have an
+// unknown outcome (a malformed read is kFail). A connection that was never made (refused,
+// connect timeout) sent nothing: kFail.
 //
 // Run tag. Client ids and idempotency keys go on the wire as `<tag>_<id>` / `<tag>-<key>`, so
 // that runs against a server that keeps its data never reuse another run's ids (a reused

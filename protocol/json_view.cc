@@ -249,6 +249,14 @@ std::vector<std::string> JsonValue::Strings() const {
   return out;
 }
 
+bool JsonValue::IsStringList() const {
+  if (type_ != Type::kArray && type_ != Type::kObject) return false;
+  bool all = true;
+  ForEachElement(raw_, type_ == Type::kObject,
+                 [&all](const JsonValue& v) { all = all && v.type() == Type::kString; });
+  return all;
+}
+
 std::optional<JsonObject> JsonObject::Parse(std::string_view text) {
   size_t i = 0;
   SkipSpace(text, i);

@@ -39,6 +39,9 @@ class JsonValue {
   // The string elements of an array, or the string member values of an object (the plugin's
   // {"0":"09:00"} form), in order; other elements are skipped. Empty for scalars.
   std::vector<std::string> Strings() const;
+  // True for an array whose elements are all strings, or an object whose member values are all
+  // strings (what Strings() reads without skipping anything); empty ones included.
+  bool IsStringList() const;
 
  private:
   Type type_;

@@ -6,7 +6,9 @@
 
 #include "common/duration.h"
 #include "reports/report_format.h"
+#include "reports/summary_fields.h"
 #include "reports/thresholds.h"
+#include "simulator/observe/send_delays.h"
 
 namespace slotsim {
 namespace {
@@ -98,6 +100,9 @@ std::string OpsBlock(const json& s, const Painter& paint) {
       if (Count(by_mode, "count") > 0) out += OpRow(std::string("  ") + mode, by_mode, paint);
     }
   }
+  if (const std::string kinds = ErrorKindsText(s); !kinds.empty()) {
+    out += paint(kRed, "errors by kind   " + kinds) + "\n";
+  }
   return out;
 }
 
@@ -187,18 +192,42 @@ std::string ThresholdsBlock(const json& s, const Painter& paint) {
   return out;
 }
 
-// Real-time targets only: what the harness itself cost and how late it started operations (an
-// overloaded harness shows here rather than as a slow target). Empty on sim.
+// One send delay of run (simulator/observe/send_delays.h): "p99 0.41 / max 7.20 ms (1.2 s)".
+std::string DelayText(const json& r, const char* key, const char* total_key) {
+  const json& d = Obj(r, key);
+  return "p99 " + Ms(Num(d, "p99")) + " / max " + Ms(Num(d, "max")) + " ms (" +
+         Printf("%.1f", Num(Obj(Obj(r, "schedule"), "delay_s"), total_key)) + " s)";
+}
+
+// Real-time targets only: what the harness itself cost, and why operations went out later than
+// their clients' schedules: the harness's own lateness apart from the target holding its
+// workers or its clients' previous requests. Empty on sim.
 std::string HarnessLine(const json& s, const Painter& paint) {
   const json& r = Obj(s, "run");
   const json& late = Obj(r, "scheduler_lateness_us");
   if (Count(late, "count") == 0) return "";
   const double duration = Num(s, "duration_s");
   const double cpu = Num(r, "cpu_s");
-  return paint(kBold, "harness") + "  CPU " + Printf("%.1f", cpu) + " s (" +
-         Printf("%.0f", duration > 0 ? 100 * cpu / duration : 0.0) +
-         "% of one core)  scheduler lateness p50 " + Ms(Num(late, "p50")) + "  p99 " +
-         Ms(Num(late, "p99")) + "  max " + Ms(Num(late, "max")) + " ms\n";
+  std::string out = paint(kBold, "harness") + "  CPU " + Printf("%.1f", cpu) + " s (" +
+                    Printf("%.0f", duration > 0 ? 100 * cpu / duration : 0.0) +
+                    "% of one core)  scheduler lateness p50 " + Ms(Num(late, "p50")) + "  p99 " +
+                    Ms(Num(late, "p99")) + "  max " + Ms(Num(late, "max")) + " ms\n";
+  const json& schedule = Obj(r, "schedule");
+  if (schedule.empty()) return out;
+  out += "  sent late  " + Grouped(Count(schedule, "late_ops")) + " of " +
+         Grouped(Count(schedule, "ops")) + " ops; delay: harness " +
+         DelayText(r, "scheduler_lateness_us", "harness") + ", waiting for a worker " +
+         DelayText(r, "worker_wait_us", "worker_wait") + ", client's previous request " +
+         DelayText(r, "client_busy_us", "client_busy") + "\n";
+  if (schedule.value("harness_fell_behind", false)) {
+    out += "  " +
+           paint(kRed, "the harness could not send its schedule: " +
+                           Grouped(Count(schedule, "harness_late_ops")) +
+                           " ops left its loop more than " +
+                           std::to_string(SendDelays::kLate.count() / 1000) + " ms late") +
+           "\n";
+  }
+  return out;
 }
 
 std::string RunBlock(const json& s, const Painter& paint) {

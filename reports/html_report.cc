@@ -123,7 +123,8 @@ std::string Identity(const json& s) {
        {FixedText(NumberOr(ObjectAt(s, "throughput"), "ops_per_s", 0), 1) + " ops/s"}},
       {{"errors"},
        {GroupedText(CountAt(errors, "count")) + " (" +
-        FixedText(NumberOr(errors, "rate", 0) * 100, 3) + "%)"}}};
+        FixedText(NumberOr(errors, "rate", 0) * 100, 3) + "%)" +
+        (ErrorKindsText(s).empty() ? "" : "; by kind: " + ErrorKindsText(s))}}};
   return Table({"run", ""}, rows) + Tag("h3", "Replay") + "\n<pre class=\"replay\"><code>" +
          XmlEscape(TextAt(s, "replay", "(no replay command in this summary)")) + "</code></pre>\n";
 }
@@ -290,8 +291,17 @@ std::string FailoverSection(const json& s) {
                      "\n" + OutagesTable(f) + SwitchesTable(f));
 }
 
+// A send delay of `run` (simulator/observe/send_delays.h) as "p50 / p99 / max" in ms.
+std::string Delay(const json& r, const char* key) {
+  const json& d = ObjectAt(r, key);
+  if (CountAt(d, "count") == 0) return "not measured";
+  return "p50 " + MsText(NumberOr(d, "p50")) + " ms, p99 " + MsText(NumberOr(d, "p99")) +
+         " ms, max " + MsText(NumberOr(d, "max")) + " ms";
+}
+
 std::string HarnessSection(const json& s) {
   const json& r = ObjectAt(s, "run");
+  const json& schedule = ObjectAt(r, "schedule");
   const json& late = ObjectAt(r, "scheduler_lateness_us");
   const std::string lateness = CountAt(late, "count") == 0
                                    ? "not measured (virtual time)"
@@ -306,7 +316,16 @@ std::string HarnessSection(const json& s) {
       {{"CPU"}, Num(FixedText(NumberOr(r, "cpu_s"), 2) + " s")},
       {{"peak RSS"}, Num(FixedText(NumberOr(r, "peak_rss_mb"), 1) + " MB")},
       {{"bytes per client"}, Num(GroupedText(CountAt(r, "bytes_per_client")))},
-      {{"scheduler lateness"}, Num(lateness)}};
+      {{"scheduler lateness (the harness was late)"}, Num(lateness)},
+      {{"waited for a worker (the target held them)"}, Num(Delay(r, "worker_wait_us"))},
+      {{"client's previous request in flight (the target was slow)"},
+       Num(Delay(r, "client_busy_us"))},
+      {{"sent late (more than 10 ms after the schedule)"},
+       Num(GroupedText(CountAt(schedule, "late_ops")) + " of " +
+           GroupedText(CountAt(schedule, "ops")) +
+           (BoolAt(schedule, "harness_fell_behind", false)
+                ? "; the harness could not send its schedule"
+                : ""))}};
   return Section("harness", "The harness itself", Table({"figure", "value"}, rows));
 }
 

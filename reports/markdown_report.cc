@@ -80,6 +80,7 @@ std::string Verdict(const json& s) {
 std::string Identity(const json& s) {
   const json& clients = ObjectAt(s, "clients");
   const json& errors = ObjectAt(s, "errors");
+  const std::string kinds = ErrorKindsText(s);
   return "\ntarget " + Code(TextAt(s, "target")) + " \u00b7 profile " + Code(TextAt(s, "profile")) +
          " \u00b7 seed " + Code(TextAt(s, "seed")) + " \u00b7 " +
          SinceStartText(NumberOr(s, "duration_s")) + " \u00b7 commit " +
@@ -87,7 +88,7 @@ std::string Identity(const json& s) {
          GroupedText(CountAt(clients, "peak")) + ", total " +
          GroupedText(CountAt(clients, "total")) + " \u00b7 " +
          FixedText(NumberOr(ObjectAt(s, "throughput"), "ops_per_s"), 1) + " ops/s \u00b7 errors " +
-         GroupedText(CountAt(errors, "count")) + "\n";
+         GroupedText(CountAt(errors, "count")) + (kinds.empty() ? "" : " (" + kinds + ")") + "\n";
 }
 
 std::string Thresholds(const json& s) {

@@ -25,7 +25,6 @@ using HistogramMap = std::map<std::string, Histogram>;
 using Path = std::vector<std::string>;
 
 constexpr const char* kVisibilityKey = "consistency.visibility_lag_us";
-constexpr const char* kLatenessKey = "run.scheduler_lateness_us";
 
 std::string ShardName(size_t i) { return "shard " + std::to_string(i + 1); }
 
@@ -276,8 +275,9 @@ json MergedOps(const std::vector<json>& ss, const HistogramMap& h) {
   return out;
 }
 
-// errors{count, rate} and throughput{ops, ops_per_s} from the merged ops, as summary.cc does.
-void AddTotals(json& out) {
+// errors{count, rate} and throughput{ops, ops_per_s} from the merged ops, as summary.cc does;
+// errors.by_kind summed over the shards (present when any shard had errors).
+void AddTotals(const std::vector<json>& ss, json& out) {
   int64_t ops = 0, errors = 0;
   for (const auto& item : ObjectAt(out, "ops").items()) {
     ops += static_cast<int64_t>(CountAt(item.value(), "count"));
@@ -285,6 +285,9 @@ void AddTotals(json& out) {
   }
   const double duration_s = NumberOr(out, "duration_s", 0);
   out["errors"] = {{"count", errors}, {"rate", ops > 0 ? static_cast<double>(errors) / ops : 0.0}};
+  if (json by_kind = SumMembers(ss, {"errors", "by_kind"}); !by_kind.empty()) {
+    out["errors"]["by_kind"] = std::move(by_kind);
+  }
   out["throughput"] = {{"ops", ops},
                        {"ops_per_s", duration_s > 0 ? static_cast<double>(ops) / duration_s : 0.0}};
 }
@@ -340,11 +343,20 @@ json MergedRun(const std::vector<json>& ss, const HistogramMap& h) {
     out[key] = MaxOf(ss, {"run", key});
   }
   for (const char* key : {"events", "events_per_s", "cpu_s"}) out[key] = Sum(ss, {"run", key});
-  auto it = h.find(kLatenessKey);
-  const Histogram lateness = it != h.end() ? it->second : Histogram();
-  json stats = StatsJson(lateness);
-  stats["count"] = lateness.TotalCount();
-  out["scheduler_lateness_us"] = std::move(stats);
+  // The send delays (simulator/observe/send_delays.h) from their merged histograms.
+  for (const char* key : {"scheduler_lateness_us", "worker_wait_us", "client_busy_us"}) {
+    auto it = h.find(std::string("run.") + key);
+    const Histogram merged = it != h.end() ? it->second : Histogram();
+    json stats = StatsJson(merged);
+    stats["count"] = merged.TotalCount();
+    out[key] = std::move(stats);
+  }
+  if (json schedule = SumMembers(ss, {"run", "schedule"}); !schedule.empty()) {
+    schedule["delay_s"] = SumMembers(ss, {"run", "schedule", "delay_s"});
+    schedule["harness_fell_behind"] =
+        CountAt(schedule, "harness_late_ops") * 100 > CountAt(schedule, "ops");
+    out["schedule"] = std::move(schedule);
+  }
   return out;
 }
 
@@ -453,7 +465,7 @@ StatusOr<nlohmann::json> MergeSummaries(const std::vector<nlohmann::json>& summa
   out["histograms"] = HistogramsJson(h);
   out["ops"] = MergedOps(summaries, h);
   out["clients"] = SumMembers(summaries, {"clients"});
-  AddTotals(out);
+  AddTotals(summaries, out);
   out["consistency"] = MergedConsistency(summaries, h);
   out["failover"] = MergedFailover(summaries);
   out["run"] = MergedRun(summaries, h);

@@ -6,13 +6,14 @@
 // What is exact and what is not:
 //   histograms        merged exactly (Histogram::Deserialize + Merge); every percentile in
 //                     ops (op, by_mode, by_phase, by_mode.by_phase), visibility_lag_ms and
-//                     run.scheduler_lateness_us is recomputed from them, so a merged p99 is the
-//                     p99 of one histogram over the union of the shards' samples.
+//                     run.scheduler_lateness_us, worker_wait_us, client_busy_us is recomputed
+//                     from them, so a merged p99 is the p99 of one histogram over the union of
+//                     the shards' samples. run.schedule's counts and delays are summed.
 //   counters          summed: ops counts, errors, codes, per-mode errors, every number in
 //                     clients and consistency (clients.peak is therefore the sum of the
 //                     shards' peaks, an upper bound when they peaked at different times).
-//   errors, throughput  recomputed from the summed counts; ops_per_s over the longest
-//                     duration_s (the shards ran side by side).
+//   errors, throughput  recomputed from the summed counts (errors.by_kind summed); ops_per_s
+//                     over the longest duration_s (the shards ran side by side).
 //   timeseries        rows summed per interval (ops, errors, live_clients) when every shard
 //                     has the same interval_s and the same t_s for the rows it has; the mode is
 //                     the first shard's. p99_us per interval cannot be merged exactly from the

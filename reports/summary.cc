@@ -163,22 +163,45 @@ json HistogramsJson(const RunMetrics& m, const ConsistencyReport& c, const RunIn
   if (c.visibility_lag_us.TotalCount() > 0) {
     out["consistency.visibility_lag_us"] = c.visibility_lag_us.Serialize();
   }
-  if (run.scheduler_lateness.TotalCount() > 0) {
-    out["run.scheduler_lateness_us"] = run.scheduler_lateness.Serialize();
+  const SendDelays& d = run.send;
+  for (const auto& [key, h] : {std::pair{"run.scheduler_lateness_us", &d.harness_lateness},
+                               std::pair{"run.worker_wait_us", &d.worker_wait},
+                               std::pair{"run.client_busy_us", &d.client_busy}}) {
+    if (h->TotalCount() > 0) out[key] = h->Serialize();
   }
   return out;
 }
 
+json CountedStats(const Histogram& h) {
+  json out = StatsJson(h);
+  out["count"] = h.TotalCount();
+  return out;
+}
+
+// run.schedule: how far the operations fell behind their clients' schedules, and whose doing.
+json ScheduleJson(const SendDelays& d) {
+  const auto s = [](int64_t us) { return static_cast<double>(us) / 1e6; };
+  return {{"ops", d.ops},
+          {"late_ops", d.late_ops},
+          {"harness_late_ops", d.harness_late_ops},
+          {"harness_fell_behind", d.HarnessFellBehind()},
+          {"delay_s",
+           {{"harness", s(d.harness_us)},
+            {"worker_wait", s(d.worker_wait_us)},
+            {"client_busy", s(d.client_busy_us)}}}};
+}
+
 json RunJson(const RunInfo& r) {
-  json lateness = StatsJson(r.scheduler_lateness);
-  lateness["count"] = r.scheduler_lateness.TotalCount();
   return {{"wall_s", r.wall_s},
           {"events", r.events},
           {"events_per_s", r.events_per_s},
           {"peak_rss_mb", r.peak_rss_mb},
           {"bytes_per_client", r.bytes_per_client},
           {"cpu_s", r.cpu_s},
-          {"scheduler_lateness_us", std::move(lateness)}};
+          {"scheduler_lateness_us", CountedStats(r.send.harness_lateness)},
+          {"worker_wait_us", CountedStats(r.send.worker_wait)},
+          {"client_busy_us", CountedStats(r.send.client_busy)},
+          {"schedule", ScheduleJson(r.send)}};
 }
 
 // Column arrays, one entry per TimeRow: compact, and enough to redraw every time chart.
@@ -251,7 +274,8 @@ std::string ShellQuote(const std::string& arg) {
   return out + "'";
 }
 
-// Totals over every op: errors{count, rate} and throughput{ops, ops_per_s}.
+// Totals over every op: errors{count, rate, by_kind (only when there are errors)} and
+// throughput{ops, ops_per_s}.
 void AddTotals(const RunMetrics& m, double duration_s, json& out) {
   uint64_t ops = 0, errors = 0;
   for (const OpMetrics& op : m.ops) {
@@ -259,6 +283,10 @@ void AddTotals(const RunMetrics& m, double duration_s, json& out) {
     errors += op.errors;
   }
   out["errors"] = {{"count", errors}, {"rate", ops > 0 ? static_cast<double>(errors) / ops : 0.0}};
+  if (!m.errors_by_kind.empty()) {
+    json& by_kind = out["errors"]["by_kind"] = json::object();
+    for (const auto& [kind, n] : m.errors_by_kind) by_kind[kind] = n;
+  }
   out["throughput"] = {{"ops", ops},
                        {"ops_per_s", duration_s > 0 ? static_cast<double>(ops) / duration_s : 0.0}};
 }

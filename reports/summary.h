@@ -15,7 +15,9 @@
 //           recovery{P}}},  P = {count, latency_us, raw_latency_us}
 //     by_phase{steady{P}, outage{P}, recovery{P}}
 //   A latency object of a selection with count 0 is all zeros: check `count` before using it.
-//   errors{count, rate}, throughput{ops, ops_per_s}          (over every op; per simulated s)
+//   errors{count, rate, by_kind{<kind>: n}}, throughput{ops, ops_per_s}   (over every op; per
+//     simulated s). by_kind only when count > 0: error ops by kind (recorder.h ErrorKindName:
+//     "malformed_answer", "unavailable", "timeout", "internal", "unimplemented", ...)
 //   consistency{double_bookings, lost_bookings, phantom_bookings, hold_conflicts,
 //     hold_conflicts_outside_failover, hold_conflict_total_ms, lost_holds, late_records,
 //     visibility_lag_ms{p50, p99, max} (each null when no lag was measured),
@@ -28,8 +30,12 @@
 //   merge{shards, seeds[], replays[], notes[]}   (only in `slotsim report merge` output;
 //     reports/merge.h)
 //   run{wall_s, events, events_per_s, peak_rss_mb, bytes_per_client, cpu_s,
-//     scheduler_lateness_us{p50, p90, p99, p999, max, count}}   (cpu_s and the lateness are
-//     real-time targets only: 0 and count 0 on sim; simulator/run.h RunInfo),
+//     scheduler_lateness_us{p50, p90, p99, p999, max, count}, worker_wait_us{...},
+//     client_busy_us{...}, schedule{ops, late_ops, harness_late_ops, harness_fell_behind,
+//     delay_s{harness, worker_wait, client_busy}}}   (cpu_s, the three delays and schedule are
+//     real-time targets only: 0, count 0 and false on sim; simulator/observe/send_delays.h
+//     says what each delay blames: the harness's loop, the wait for a worker / connection,
+//     the client's own previous request still in flight),
 //     aborted (why an abort_on_fail threshold stopped the run early, else null),
 //     aborted_at_s (when, else null)
 //   timeseries{interval_s, t_s[], live_clients[], mode[], ops{<op>[]}, errors{<op>[]},
@@ -37,15 +43,16 @@
 //     interval of the run included, all seven ops; t_s is the interval start; p99_us is the
 //     corrected p99 within the interval (0 when none). Enough to redraw every time chart.
 //   histograms{"<op>.<mode>.<phase>.corrected" | ".raw": Histogram::Serialize(),
-//     "consistency.visibility_lag_us", "run.scheduler_lateness_us"} — only non-empty ones;
+//     "consistency.visibility_lag_us", "run.scheduler_lateness_us", "run.worker_wait_us",
+//     "run.client_busy_us"} — only non-empty ones;
 //     merging them is exact.
 //   scenario_resolved (Scenario::ToToml()), replay (the command line that replays the run)
 // Times since the run start are in seconds (`*_s`, fractional), latencies in whole µs,
 // detect/recover/previous-mode in whole ms.
 //
 // Determinism: keys are sorted (nlohmann::json's ordered map), so the same RunResult gives a
-// byte-identical dump apart from `run`, histograms["run.scheduler_lateness_us"] (real-time
-// targets only) and thresholds on run.* metrics.
+// byte-identical dump apart from `run`, histograms["run.*"] (real-time targets only) and
+// thresholds on run.* metrics.
 #pragma once
 
 #include <nlohmann/json.hpp>

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "reports/report_format.h"
 #include "simulator/observe/history.h"
 
 namespace slotsim {
@@ -70,6 +71,20 @@ std::vector<std::string> OpNamesOf(const json& ops) {
     if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
   }
   return names;
+}
+
+std::string ErrorKindsText(const json& summary) {
+  const json& by_kind = ObjectAt(ObjectAt(summary, "errors"), "by_kind");
+  std::vector<std::pair<uint64_t, std::string>> kinds;
+  for (const auto& item : by_kind.items()) {
+    if (const uint64_t n = CountAt(by_kind, item.key()); n > 0) kinds.emplace_back(n, item.key());
+  }
+  std::stable_sort(kinds.begin(), kinds.end(),
+                   [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::string out;
+  for (const auto& [n, kind] : kinds)
+    out += (out.empty() ? "" : ", ") + kind + " " + GroupedText(n);
+  return out;
 }
 
 double NumberOf(const json& v, double fallback) {

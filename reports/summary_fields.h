@@ -35,6 +35,10 @@ bool BoolAt(const nlohmann::json& j, std::string_view key, bool fallback);
 // other keys alphabetically; empty when `ops` is not an object.
 std::vector<std::string> OpNamesOf(const nlohmann::json& ops);
 
+// errors.by_kind of a summary as text, largest first: "malformed_answer 12, timeout 3"; ""
+// when the summary has none (no errors, or an older summary).
+std::string ErrorKindsText(const nlohmann::json& summary);
+
 // The same readers for an array element (`v` itself), for the time-series columns.
 double NumberOf(const nlohmann::json& v, double fallback = 0);
 

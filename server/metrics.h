@@ -24,8 +24,8 @@
 
 #include "common/clock.h"
 #include "common/status.h"
-#include "protocol/server_wire.h"
 #include "engine/types.h"
+#include "protocol/server_wire.h"
 
 namespace slotsim::http {
 
@@ -57,7 +57,7 @@ class HttpMetrics {
     Counter sum_us{0};
     Counter count{0};
   };
-  static constexpr int kCodeCount = static_cast<int>(Code::kInternal) + 1;
+  static constexpr int kCodeCount = slotsim::kCodeCount;
 
   void AppendRequests(std::string& out) const;
   void AppendLatency(std::string& out) const;

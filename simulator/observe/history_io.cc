@@ -218,7 +218,7 @@ std::optional<Outcome> OutcomeFromName(std::string_view n) {
   return EnumFromName(n, 3, &OutcomeName);
 }
 std::optional<Code> CodeFromName(std::string_view n) {
-  return EnumFromName(n, static_cast<int>(Code::kInternal) + 1, &CodeName);
+  return EnumFromName(n, kCodeCount, &CodeName);
 }
 std::optional<StorageMode> ModeFromName(std::string_view n) {
   return EnumFromName(n, 3, &StorageModeName);

@@ -47,6 +47,19 @@ bool IsErrorOp(Outcome outcome, Code code) {
   return true;
 }
 
+std::string ErrorKindName(Code code) {
+  std::string out;
+  for (char c : CodeName(code)) {
+    if (c >= 'A' && c <= 'Z') {
+      if (!out.empty()) out += '_';
+      out += static_cast<char>(c - 'A' + 'a');
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 Recorder::Recorder(RecorderOptions options) : options_(options), mode_(options.initial_mode) {
   if (options_.timeseries_interval <= Micros(0)) options_.timeseries_interval = Micros(1'000'000);
   metrics_.timeseries_interval = options_.timeseries_interval;
@@ -82,6 +95,7 @@ void Recorder::Record(const OpRecord& op) {
   if (error) {
     ++metrics.errors;
     ++metrics.mode_errors[mode];
+    ++error_codes_[static_cast<int>(op.code)];
   }
 
   const size_t row_index = RowFor(op.completed);
@@ -244,6 +258,10 @@ RunMetrics Recorder::Finish(Timestamp end) {
       const uint64_t n = code_counts_[k][c];
       if (n > 0) metrics_.ops[k].codes[std::string(CodeName(static_cast<Code>(c)))] = n;
     }
+  }
+  for (int c = 0; c < kCodes; ++c) {
+    if (error_codes_[c] > 0)
+      metrics_.errors_by_kind[ErrorKindName(static_cast<Code>(c))] = error_codes_[c];
   }
   return std::move(metrics_);
 }

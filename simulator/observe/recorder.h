@@ -49,8 +49,8 @@ std::optional<Phase> PhaseFromName(std::string_view name);
 
 // Modes a latency is filed under: what served it.
 inline constexpr int kModes = 3;  // StorageMode kMemory, kRedis, kMySql
-// Status codes (Code::kOk .. Code::kInternal).
-inline constexpr int kCodes = static_cast<int>(Code::kInternal) + 1;
+// Status codes (Code::kOk .. Code::kMalformedAnswer).
+inline constexpr int kCodes = kCodeCount;
 
 // True for a failed answer the client expects as part of the booking flow (SlotHeld,
 // SlotBooked, SlotTaken, NotHolder, NotFound, InvalidArgument): counted in `codes`, not `errors`.
@@ -58,6 +58,10 @@ bool IsDomainAnswer(Code code);
 // True for an operation that counts as an error: outcome unknown, or a failure that is not a
 // domain answer (Unavailable, Timeout, Internal, Unimplemented).
 bool IsErrorOp(Outcome outcome, Code code);
+// The kind an error op is counted under (RunMetrics::errors_by_kind, summary.json
+// errors.by_kind): its code's name in snake_case — "malformed_answer", "unavailable",
+// "timeout", "internal", "unimplemented" (a domain code only with an unknown outcome).
+std::string ErrorKindName(Code code);
 
 struct LatencyPair {
   Histogram corrected;  // completed - intended, µs
@@ -100,6 +104,7 @@ struct RunMetrics {
   std::vector<TimeRow> timeseries;
   std::vector<OutageMetrics> outages;
   std::vector<ModeSwitch> switches;
+  std::map<std::string, uint64_t> errors_by_kind;  // every error op (IsErrorOp), by ErrorKindName
   uint64_t clients_peak = 0;
   uint64_t clients_total = 0;
   uint64_t records = 0;
@@ -160,8 +165,9 @@ class Recorder : public HistorySink {
   std::vector<std::pair<Timestamp, Phase>> phase_changes_;
   std::vector<OutageTrack> tracks_;
   std::array<std::array<uint64_t, kCodes>, kOpKinds> code_counts_{};
-  size_t current_row_ = 0;               // the row interval_p99_ belongs to
-  std::vector<Histogram> interval_p99_;  // per op, reset each interval
+  std::array<uint64_t, kCodes> error_codes_{};  // error ops by code
+  size_t current_row_ = 0;                      // the row interval_p99_ belongs to
+  std::vector<Histogram> interval_p99_;         // per op, reset each interval
 };
 
 }  // namespace slotsim

@@ -284,17 +284,48 @@ StatusOr<RunResult> RealtimeRun::Run() {
 }
 
 void RealtimeRun::NoteHarness(const RunInfo& run) const {
-  const Histogram& late = run.scheduler_lateness;
+  const SendDelays& d = run.send;
+  const std::string name = backend_.name();
   const double run_s = static_cast<double>(sc_.duration.count()) / 1e6;
-  char line[256];
-  std::snprintf(line, sizeof line,
-                "%s: harness CPU %.1f s (%.0f%% of one core); scheduler lateness p50 %lld us, "
-                "p99 %lld us, max %lld us over %lld operations",
-                backend_.name().c_str(), run.cpu_s, run_s > 0 ? 100 * run.cpu_s / run_s : 0.0,
-                static_cast<long long>(late.ValueAtPercentile(50)),
-                static_cast<long long>(late.ValueAtPercentile(99)),
-                static_cast<long long>(late.Max()), static_cast<long long>(late.TotalCount()));
-  Note(line);
+  const auto fixed = [](const char* format, double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, format, v);
+    return std::string(buf);
+  };
+  const auto ms = [&](int64_t us) {
+    const double v = static_cast<double>(us) / 1e3;
+    return fixed(v < 10 ? "%.2f" : v < 100 ? "%.1f" : "%.0f", v) + " ms";
+  };
+  const auto s = [&](int64_t us) { return fixed("%.1f", static_cast<double>(us) / 1e6) + " s"; };
+  const auto figure = [&](const Histogram& h, int64_t total_us) {
+    return "p99 " + ms(h.ValueAtPercentile(99)) + ", max " + ms(h.Max()) + ", " + s(total_us) +
+           " in all";
+  };
+  const std::string late_ms = std::to_string(SendDelays::kLate.count() / 1000);
+  Note(name + ": harness CPU " + fixed("%.1f", run.cpu_s) + " s (" +
+       fixed("%.0f", run_s > 0 ? 100 * run.cpu_s / run_s : 0.0) + "% of one core); " +
+       std::to_string(d.late_ops) + " of " + std::to_string(d.ops) +
+       " operations went out more than " + late_ms + " ms after their clients' schedule");
+  Note(name + ": delay before sending: harness lateness " +
+       figure(d.harness_lateness, d.harness_us) + "; waiting for a free worker " +
+       figure(d.worker_wait, d.worker_wait_us) + "; the client's previous request in flight " +
+       figure(d.client_busy, d.client_busy_us));
+  if (d.HarnessFellBehind()) {
+    Note(name + ": the harness could not send its schedule: " + std::to_string(d.harness_late_ops) +
+         " of " + std::to_string(d.ops) + " operations (" +
+         fixed("%.1f",
+               100.0 * static_cast<double>(d.harness_late_ops) / static_cast<double>(d.ops)) +
+         "%) left its loop more than " + late_ms + " ms late, " + s(d.harness_us) +
+         " in all: there the run measured the harness, not the target (give it more CPU, fewer "
+         "clients per process, or --shard the run)");
+  }
+  if (d.worker_wait_us + d.client_busy_us > 100 * SendDelays::kLate.count()) {
+    Note(name + ": the target held the schedule back by " + s(d.worker_wait_us + d.client_busy_us) +
+         ": " + s(d.worker_wait_us) + " waiting for a free worker (of " +
+         std::to_string(sc_.target.workers) + "), " + s(d.client_busy_us) +
+         " for clients' own unanswered requests (docs/" + name +
+         ".md, \"Why operations went out late\")");
+  }
 }
 
 StatusOr<RunResult> RealtimeRun::Collect(Timestamp wall_start, double cpu_s) {
@@ -303,7 +334,7 @@ StatusOr<RunResult> RealtimeRun::Collect(Timestamp wall_start, double cpu_s) {
   const double wall_s = static_cast<double>((wall_.Now() - wall_start).count()) / 1e6;
   result->run = RunInfoOf(wall_s, pipeline_->ops(), pipeline_->peak_live());
   result->run.cpu_s = cpu_s;
-  result->run.scheduler_lateness = target_->lateness();
+  result->run.send = target_->delays();
   NoteHarness(result->run);
   return result;
 }

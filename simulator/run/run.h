@@ -12,6 +12,7 @@
 #include "simulator/observe/checker.h"
 #include "simulator/observe/fairness.h"
 #include "simulator/observe/recorder.h"
+#include "simulator/observe/send_delays.h"
 #include "simulator/scenario/scenario.h"
 
 namespace slotsim {
@@ -25,10 +26,10 @@ struct RunInfo {
   double bytes_per_client = 0;  // peak RSS over peak live clients
   // Real-time targets (local, http) only; zero / empty on sim.
   double cpu_s = 0;  // CPU (user + system) the harness process used during the run
-  // Scheduler lateness, µs: when a worker actually started an operation minus when the harness
-  // was due to start it (its timer's time, or the answer that released it). An overloaded
-  // harness shows here instead of silently flattering the target.
-  Histogram scheduler_lateness;
+  // Why operations started later than their clients' schedules, in three parts that each blame
+  // one party (simulator/observe/send_delays.h): the harness's own scheduler lateness, the wait
+  // for a free worker / connection, and the client's own previous request still in flight.
+  SendDelays send;
 };
 
 struct RunResult {

@@ -296,7 +296,7 @@ void ClientPool::Send(uint32_t flight, Timestamp intended) {
   ++in_flight_;
   // The request stays in its pooled Flight until answered, so the callback carries only its
   // index: 16 bytes, which std::function stores without allocating.
-  target_.Submit(f.req, [this, flight](OpResult r) { OnDone(flight, r); });
+  target_.Submit(f.req, intended, [this, flight](OpResult r) { OnDone(flight, r); });
 }
 
 void ClientPool::OnDone(uint32_t flight, const OpResult& r) {

@@ -24,9 +24,11 @@ class Target {
   virtual Clock& clock() = 0;
 
   // Sends `req` no earlier than now; `done` runs once with the answer on the clock's thread of
-  // control. A target that is at its in-flight limit answers Unavailable rather than queueing
-  // without bound.
-  virtual void Submit(const OpRequest& req, Done done) = 0;
+  // control. `intended` (<= now) is when the client's schedule wanted it sent: a target that
+  // queues says from it why an operation went out late (real-time targets, SendDelays). A
+  // target that is at its in-flight limit answers Unavailable rather than queueing without
+  // bound.
+  virtual void Submit(const OpRequest& req, Timestamp intended, Done done) = 0;
 
   // The slot grid the target's engine uses (clients pick slots from it).
   virtual const Grid& grid() const = 0;

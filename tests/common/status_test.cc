@@ -63,6 +63,7 @@ TEST_F(StatusTest, FactoriesSetCodeAndMessage) {
       {Status::InvalidArgument("m"), Code::kInvalidArgument, "InvalidArgument"},
       {Status::Unimplemented("m"), Code::kUnimplemented, "Unimplemented"},
       {Status::Internal("m"), Code::kInternal, "Internal"},
+      {Status::MalformedAnswer("m"), Code::kMalformedAnswer, "MalformedAnswer"},
   };
   for (const auto& c : cases) {
     EXPECT_FALSE(c.st.ok());

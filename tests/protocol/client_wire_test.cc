@@ -280,7 +280,7 @@ TEST_F(HttpWireTest, PollFailuresAreFailsNeverUnknown) {
   EXPECT_EQ(r.status.code(), Code::kUnavailable);
   EXPECT_EQ(r.outcome, Outcome::kFail);
   r = Parse(req, 200, R"({"wp-auth-check":false,"server_time":1764000000})");
-  EXPECT_EQ(r.status.code(), Code::kInternal);
+  EXPECT_EQ(r.status.code(), Code::kMalformedAnswer);
   EXPECT_EQ(r.outcome, Outcome::kFail);
   r = ParseTransport(req, Lost(WireTransport::kTimeout));
   EXPECT_EQ(r.status.code(), Code::kTimeout);
@@ -367,7 +367,7 @@ TEST_F(HttpWireTest, SelectAnswerGivesTheHoldAndItsStorage) {
 
 TEST_F(HttpWireTest, UnreadableSuccessIsUnknownForAWrite) {
   const OpResult r = Parse(Req(OpKind::kConfirm), 200, "<html>ok</html>");
-  EXPECT_EQ(r.status.code(), Code::kInternal);
+  EXPECT_EQ(r.status.code(), Code::kMalformedAnswer);
   EXPECT_EQ(r.outcome, Outcome::kUnknown);
 }
 

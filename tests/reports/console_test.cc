@@ -107,6 +107,38 @@ TEST_F(ConsoleTest, ShowsConsistencyFailoverAndRun) {
   EXPECT_TRUE(Has(out, "512.0 MB")) << out;
 }
 
+TEST_F(ConsoleTest, ShowsErrorsByKindLargestFirstOnlyWhenThereAreAny) {
+  EXPECT_FALSE(Has(ConsoleSummary(summary_, false), "errors by kind")) << "no errors.by_kind";
+  summary_["errors"] = {{"count", 3}, {"by_kind", {{"timeout", 1}, {"malformed_answer", 2}}}};
+  const std::string out = ConsoleSummary(summary_, false);
+  EXPECT_TRUE(Has(out, "errors by kind   malformed_answer 2, timeout 1")) << out;
+}
+
+TEST_F(ConsoleTest, HarnessLinesSayWhoHeldTheScheduleBack) {
+  json& run = summary_["run"];
+  run["cpu_s"] = 12.0;
+  run["scheduler_lateness_us"] = Lat(80, 400);
+  run["scheduler_lateness_us"]["count"] = 1000;
+  run["worker_wait_us"] = Lat(1'000, 812'000);
+  run["client_busy_us"] = Lat(0, 2'021'000);
+  run["schedule"] = {
+      {"ops", 1000}, {"late_ops", 120}, {"harness_late_ops", 0}, {"harness_fell_behind", false}};
+  run["schedule"]["delay_s"] = {{"harness", 0.1}, {"worker_wait", 40.5}, {"client_busy", 96.0}};
+  std::string out = ConsoleSummary(summary_, false);
+  EXPECT_TRUE(Has(out, "scheduler lateness p50 0.080  p99 0.400")) << out;
+  EXPECT_TRUE(Has(out, "sent late  120 of 1,000 ops")) << out;
+  EXPECT_TRUE(Has(out, "waiting for a worker p99 812.0 / max 2436 ms (40.5 s)")) << out;
+  EXPECT_TRUE(Has(out, "client's previous request p99 2021 / max 6063 ms (96.0 s)")) << out;
+  EXPECT_FALSE(Has(out, "could not send its schedule")) << out;
+  run["schedule"]["harness_late_ops"] = 30;
+  run["schedule"]["harness_fell_behind"] = true;
+  out = ConsoleSummary(summary_, false);
+  EXPECT_TRUE(Has(out,
+                  "the harness could not send its schedule: 30 ops left its loop more than "
+                  "10 ms late"))
+      << out;
+}
+
 TEST_F(ConsoleTest, MarksThresholdsWithChecksAndCrosses) {
   const std::string out = ConsoleSummary(summary_, false);
   EXPECT_TRUE(Has(out, "✓ latency.poll.p99 < 20ms")) << out;

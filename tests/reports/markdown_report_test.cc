@@ -106,6 +106,16 @@ TEST_F(MarkdownReportTest, ShowsConsistencyFailoverAndReplay) {
   EXPECT_NE(md.find("```sh\n" + s["replay"].get<std::string>() + "\n```"), std::string::npos);
 }
 
+TEST_F(MarkdownReportTest, ErrorsAreShownByKind) {
+  json s = Summary();
+  ASSERT_FALSE(s.is_null());
+  EXPECT_EQ(MarkdownReport(s).find("malformed_answer"), std::string::npos);
+  s["errors"]["count"] = 7;
+  s["errors"]["by_kind"]["malformed_answer"] = 7;
+  EXPECT_NE(MarkdownReport(s).find("errors 7 (malformed_answer 7)"), std::string::npos)
+      << s["errors"].dump();
+}
+
 TEST_F(MarkdownReportTest, PipesAndMarkupInTextCannotBreakTheTables) {
   json s = Summary();
   ASSERT_FALSE(s.is_null());

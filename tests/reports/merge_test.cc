@@ -150,6 +150,39 @@ TEST_F(MergeTest, CountersAddUp) {
   EXPECT_EQ(merged_["merge"]["seeds"], json::array({1, 2}));
 }
 
+TEST_F(MergeTest, ErrorKindsAndTheSendScheduleOfTheShardsAreSummed) {
+  json a = *a_, b = *b_;
+  a["errors"]["by_kind"]["malformed_answer"] = 3;
+  b["errors"]["by_kind"]["malformed_answer"] = 4;
+  b["errors"]["by_kind"]["timeout"] = 1;
+  // Each shard on its own kept the schedule (1 of 100 late by the harness: not more than 1 %);
+  // together still not. A third shard that fell behind tips the union over.
+  for (json* s : {&a, &b}) {
+    (*s)["run"]["schedule"] = {
+        {"ops", 100}, {"late_ops", 10}, {"harness_late_ops", 1}, {"harness_fell_behind", false}};
+    (*s)["run"]["schedule"]["delay_s"] = {
+        {"harness", 0.5}, {"worker_wait", 2.0}, {"client_busy", 3.0}};
+  }
+  StatusOr<json> merged = MergeSummaries({a, b});
+  ASSERT_TRUE(merged.ok()) << merged.status().ToString();
+  EXPECT_EQ(Int((*merged)["errors"]["by_kind"]["malformed_answer"]), 7);
+  EXPECT_EQ(Int((*merged)["errors"]["by_kind"]["timeout"]), 1);
+  const json& schedule = (*merged)["run"]["schedule"];
+  EXPECT_EQ(Int(schedule["ops"]), 200);
+  EXPECT_EQ(Int(schedule["late_ops"]), 20);
+  EXPECT_DOUBLE_EQ(schedule["delay_s"]["client_busy"].get<double>(), 6.0);
+  EXPECT_EQ(schedule["harness_fell_behind"], false);
+  json c = a;
+  c["run"]["schedule"]["harness_late_ops"] = 5;
+  c["run"]["schedule"]["harness_fell_behind"] = true;
+  merged = MergeSummaries({a, b, c});
+  ASSERT_TRUE(merged.ok()) << merged.status().ToString();
+  EXPECT_EQ(Int((*merged)["run"]["schedule"]["harness_late_ops"]), 7);
+  EXPECT_EQ((*merged)["run"]["schedule"]["harness_fell_behind"], true);  // 7 of 300
+  // Shards without errors have no by_kind, and neither has their merge.
+  EXPECT_FALSE(merged_["errors"].contains("by_kind"));
+}
+
 // Row i of a time-series column, 0 past its end (a shard may have one row fewer).
 int64_t RowOr0(const json& column, size_t i) { return i < column.size() ? Int(column[i]) : 0; }
 

@@ -289,6 +289,25 @@ TEST_F(SummaryTest, TimeseriesHasAColumnPerRowFieldAndAnEntryPerInterval) {
   EXPECT_GT(p99[1].get<int64_t>(), 9'000);  // the 9 ms poll served by MySQL
 }
 
+TEST_F(SummaryTest, ErrorsByKindCountEveryErrorOpUnderItsKindAndOnlyWhenThereAreErrors) {
+  EXPECT_EQ(SummaryJson(result_)["errors"]["by_kind"], json({{"timeout", 1}}));
+  Recorder r(RecorderOptions{kStart, Micros(1'000'000), 3});
+  Op(r, OpKind::kPoll, 100, StorageMode::kRedis, Outcome::kFail, Code::kMalformedAnswer);
+  Op(r, OpKind::kPoll, 200, StorageMode::kRedis, Outcome::kFail, Code::kMalformedAnswer);
+  Op(r, OpKind::kSelect, 300, StorageMode::kRedis, Outcome::kUnknown, Code::kMalformedAnswer);
+  Op(r, OpKind::kSelect, 400, StorageMode::kRedis, Outcome::kFail, Code::kSlotHeld);  // domain
+  Op(r, OpKind::kAvailability, 500, StorageMode::kRedis, Outcome::kFail, Code::kUnavailable);
+  result_.metrics = r.Finish(At(1'000));
+  const json s = SummaryJson(result_);
+  EXPECT_EQ(s["errors"]["count"], 4);
+  EXPECT_EQ(s["errors"]["by_kind"], json({{"malformed_answer", 3}, {"unavailable", 1}}));
+  EXPECT_EQ(s["ops"]["poll"]["codes"]["MalformedAnswer"], 2);
+  EXPECT_EQ(s["ops"]["select"]["errors"], 1);
+  // No errors, no by_kind: summaries of clean runs keep their shape.
+  result_.metrics = Recorder(RecorderOptions{kStart, Micros(1'000'000), 3}).Finish(At(1'000));
+  EXPECT_FALSE(SummaryJson(result_)["errors"].contains("by_kind"));
+}
+
 TEST_F(SummaryTest, RunOnSimHasZeroCpuAndNoSchedulerLateness) {
   const json s = SummaryJson(result_);
   EXPECT_EQ(s["run"]["cpu_s"], 0.0);
@@ -299,20 +318,41 @@ TEST_F(SummaryTest, RunOnSimHasZeroCpuAndNoSchedulerLateness) {
   EXPECT_FALSE(s["histograms"].contains("run.scheduler_lateness_us"));
 }
 
-TEST_F(SummaryTest, RunCarriesCpuAndSchedulerLatenessWithItsHistogram) {
+TEST_F(SummaryTest, RunCarriesCpuAndTheThreeSendDelaysWithTheirHistograms) {
   result_.run.cpu_s = 1.25;
-  for (int64_t us : {100, 200, 300, 5'000}) result_.run.scheduler_lateness.Record(us);
+  // Four operations: harness lateness 100..5,000 µs, worker wait 1 ms each, and the last one's
+  // client still waiting 2 s for its previous answer.
+  const Timestamp t = kStart;
+  for (int64_t late_us : {100, 200, 300, 5'000}) {
+    const Timestamp sendable = t + Micros(late_us == 5'000 ? 2'000'000 : 0);
+    const Timestamp submitted = sendable + Micros(late_us);
+    result_.run.send.Record(t, sendable, submitted, submitted + Micros(1'000));
+  }
   const json s = SummaryJson(result_);
   EXPECT_DOUBLE_EQ(s["run"]["cpu_s"].get<double>(), 1.25);
   const json& late = s["run"]["scheduler_lateness_us"];
   EXPECT_EQ(late["count"], 4);
   EXPECT_EQ(late["p50"], 200);
   EXPECT_EQ(late["max"], 5'000);
-  ASSERT_TRUE(s["histograms"].contains("run.scheduler_lateness_us"));
-  StatusOr<Histogram> h =
-      Histogram::Deserialize(s["histograms"]["run.scheduler_lateness_us"].get<std::string>());
-  ASSERT_TRUE(h.ok()) << h.status().ToString();
-  EXPECT_EQ(*h, result_.run.scheduler_lateness);
+  EXPECT_EQ(s["run"]["worker_wait_us"]["max"], 1'000);
+  EXPECT_EQ(s["run"]["client_busy_us"]["max"], 2'000'000);
+  const json& schedule = s["run"]["schedule"];
+  EXPECT_EQ(schedule["ops"], 4);
+  EXPECT_EQ(schedule["late_ops"], 1);
+  EXPECT_EQ(schedule["harness_late_ops"], 0);
+  EXPECT_EQ(schedule["harness_fell_behind"], false);
+  EXPECT_DOUBLE_EQ(schedule["delay_s"]["client_busy"].get<double>(), 2.0);
+  EXPECT_DOUBLE_EQ(schedule["delay_s"]["worker_wait"].get<double>(), 0.004);
+  EXPECT_DOUBLE_EQ(schedule["delay_s"]["harness"].get<double>(), 0.0056);
+  for (const auto& [key, h] :
+       {std::pair{"run.scheduler_lateness_us", &result_.run.send.harness_lateness},
+        std::pair{"run.worker_wait_us", &result_.run.send.worker_wait},
+        std::pair{"run.client_busy_us", &result_.run.send.client_busy}}) {
+    ASSERT_TRUE(s["histograms"].contains(key)) << key;
+    StatusOr<Histogram> back = Histogram::Deserialize(s["histograms"][key].get<std::string>());
+    ASSERT_TRUE(back.ok()) << back.status().ToString();
+    EXPECT_EQ(*back, *h) << key;
+  }
 }
 
 TEST_F(SummaryTest, SummaryTextPutsScalarArraysOnOneLineAndParsesBack) {

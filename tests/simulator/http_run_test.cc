@@ -18,8 +18,8 @@
 #include <sstream>
 #include <thread>
 
-#include "reports/summary.h"
 #include "procs/child_process.h"
+#include "reports/summary.h"
 #include "simulator/run/run.h"
 #include "tests/support/scenarios.h"
 #include "tests/support/servers.h"
@@ -222,6 +222,10 @@ class PluginLikeProxy {
   }
   int rest_calls() const { return rest_calls_; }
   int refused() const { return refused_; }
+  // From now on every `n`-th heartbeat answer loses its appointease_booked_slots (valid JSON,
+  // a required key missing); malformed() counts them.
+  void MalformEvery(int n) { malform_every_ = n; }
+  int malformed() const { return malformed_; }
 
  private:
   static void Error(httplib::Response& res, int status, const std::string& code) {
@@ -272,6 +276,10 @@ class PluginLikeProxy {
         int i = 0;
         for (const Json& t : doc["appointease_booked_slots"]) as_object[std::to_string(i++)] = t;
         doc["appointease_booked_slots"] = as_object;
+        if (malform_every_ > 0 && ++heartbeats_ % malform_every_ == 0) {
+          doc.erase("appointease_booked_slots");
+          ++malformed_;
+        }
       }
     }
     res.status = r->status;
@@ -286,6 +294,9 @@ class PluginLikeProxy {
   std::set<std::string> forwarded_for_;
   std::atomic<int> rest_calls_{0};
   std::atomic<int> refused_{0};
+  std::atomic<int> malform_every_{0};
+  std::atomic<int> heartbeats_{0};
+  std::atomic<int> malformed_{0};
 };
 
 TEST_F(HttpRunTest, CopesWithAPluginLikeServerNonceRestRouteAndQuirks) {
@@ -307,6 +318,28 @@ TEST_F(HttpRunTest, CopesWithAPluginLikeServerNonceRestRouteAndQuirks) {
   EXPECT_GT(proxy.rest_calls(), 20);
   EXPECT_EQ(proxy.refused(), 0);  // every REST call carried the scraped nonce
   EXPECT_GT(proxy.forwarded_for_seen(), 40u);
+}
+
+TEST_F(HttpRunTest, EveryHeartbeatWithoutItsBookedSlotsIsCountedAsAMalformedAnswer) {
+  MemoryServe serve;
+  ASSERT_TRUE(serve.Start());
+  PluginLikeProxy proxy(serve.port());
+  ASSERT_GT(proxy.port(), 0);
+  proxy.MalformEvery(7);
+  std::vector<std::string> o = Shrunk(30, 6);
+  o.push_back("target.url=\"http://127.0.0.1:" + std::to_string(proxy.port()) + "/\"");
+  o.push_back("target.workers=4");
+  o.push_back("target.nonce_from=\"/\"");
+  o.push_back("target.rest_style=\"rest_route\"");
+  const nlohmann::json s = Run("steady", o);
+  ASSERT_FALSE(s.is_null());
+  ASSERT_GT(proxy.malformed(), 10);
+  // Each one under its own kind, exactly as many as were planted; none read as a success.
+  const uint64_t planted = static_cast<uint64_t>(proxy.malformed());
+  EXPECT_EQ(s["ops"]["poll"]["codes"]["MalformedAnswer"].get<uint64_t>(), planted);
+  EXPECT_EQ(s["errors"]["by_kind"]["malformed_answer"].get<uint64_t>(), planted);
+  EXPECT_EQ(Get(s["ops"], "poll", "errors"), planted);
+  EXPECT_EQ(Get(s, "errors", "count"), planted) << s["errors"].dump();
 }
 
 TEST_F(HttpRunTest, SpawnWithoutTheBinaryIsBadInput) {

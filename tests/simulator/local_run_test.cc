@@ -104,7 +104,9 @@ TEST_F(LocalRunTest, RedisKilledMidRunLosesNothingAndFailsOverAndBack) {
   EXPECT_EQ(o["errors"].get<uint64_t>(), 0u);
   // The harness reports on itself.
   ASSERT_TRUE(result_);
-  EXPECT_GT(result_->run.scheduler_lateness.TotalCount(), 5000);
+  EXPECT_GT(result_->run.send.harness_lateness.TotalCount(), 5000);
+  EXPECT_EQ(result_->run.send.ops,
+            static_cast<uint64_t>(result_->run.send.worker_wait.TotalCount()));
   EXPECT_GT(result_->run.cpu_s, 0.0);
 }
 

@@ -69,6 +69,28 @@ TEST(RealtimeLoopTest, TimersRunInTimeOrderOnTheLoopThreadNotBeforeTheirTime) {
   EXPECT_TRUE(early.empty());
 }
 
+TEST(RealtimeLoopTest, ATimerArmedForAPastMomentIsDueWhenTheEventThatArmedItWas) {
+  RealtimeLoop loop;
+  LoopThread thread(loop);
+  Timestamp posted_due, timer_due, past;
+  std::atomic<bool> ran{false};
+  loop.Post([&] {
+    posted_due = loop.current_due();
+    past = posted_due - Micros(5'000'000);
+    loop.ScheduleAt(past, [&] {
+      timer_due = loop.current_due();
+      ran = true;
+    });
+  });
+  for (int i = 0; i < 1000 && !ran; ++i) std::this_thread::sleep_for(milliseconds(5));
+  thread.Sync([&] {
+    ASSERT_TRUE(ran.load());
+    // Not 5 s overdue: the timer could run no earlier than the post that armed it was due.
+    EXPECT_EQ(timer_due, posted_due);
+    EXPECT_GT(timer_due, past);
+  });
+}
+
 TEST(RealtimeLoopTest, CancelledTimerNeverRuns) {
   RealtimeLoop loop;
   std::atomic<int> runs{0};
@@ -163,7 +185,7 @@ TEST_F(RealtimeTargetTest, NeverRunsMoreOperationsAtOnceThanItHasWorkers) {
     for (int i = 0; i < 40; ++i) {
       OpRequest req;
       req.client_id = "c" + std::to_string(i);
-      target->Submit(req, [&](OpResult r) {
+      target->Submit(req, loop_.Now(), [&](OpResult r) {
         EXPECT_TRUE(loop_.OnLoopThread());
         EXPECT_TRUE(r.status.ok());
         EXPECT_LE(r.invoked, r.completed);
@@ -177,20 +199,50 @@ TEST_F(RealtimeTargetTest, NeverRunsMoreOperationsAtOnceThanItHasWorkers) {
   thread.Sync([&] { EXPECT_EQ(target->in_flight(), 0u); });
 }
 
-TEST_F(RealtimeTargetTest, QueueingBehindBusyWorkersShowsAsSchedulerLateness) {
-  // One worker, 10 operations of 10 ms submitted at once: the last starts ~90 ms late.
+TEST_F(RealtimeTargetTest, QueueingBehindBusyWorkersIsWorkerWaitNotHarnessLateness) {
+  // One worker, 10 operations of 10 ms submitted at once: the last starts ~90 ms after it was
+  // handed over, all of it waiting for the worker; the loop itself handed each over at once.
   auto target = MakeTarget(1, 1000, Micros(10'000));
   LoopThread thread(loop_);
   std::atomic<int> answered{0};
   thread.Sync([&] {
-    for (int i = 0; i < 10; ++i) target->Submit(OpRequest{}, [&](OpResult) { ++answered; });
+    for (int i = 0; i < 10; ++i) {
+      target->Submit(OpRequest{}, loop_.Now(), [&](OpResult) { ++answered; });
+    }
   });
   for (int i = 0; i < 2000 && answered < 10; ++i) std::this_thread::sleep_for(milliseconds(5));
   thread.Sync([&] {
-    EXPECT_EQ(target->lateness().TotalCount(), 10);
-    EXPECT_GE(target->lateness().Max(), 80'000);
+    const SendDelays& d = target->delays();
+    EXPECT_EQ(d.ops, 10u);
+    EXPECT_EQ(d.worker_wait.TotalCount(), 10);
+    EXPECT_GE(d.worker_wait.Max(), 80'000);
     // The first started at once, the last after nine others: the spread is the queueing.
-    EXPECT_LE(target->lateness().Min() + 50'000, target->lateness().Max());
+    EXPECT_LE(d.worker_wait.Min() + 50'000, d.worker_wait.Max());
+    // Which figure carries the delay: the queue, not the loop, and no client was busy.
+    EXPECT_GT(d.worker_wait_us, 10 * d.harness_us);
+    EXPECT_EQ(d.client_busy_us, 0);
+    EXPECT_EQ(d.harness_late_ops, 0u);
+  });
+}
+
+TEST_F(RealtimeTargetTest, AnOperationDueBeforeTheAnswerThatFreedItsClientIsClientBusyTime) {
+  // A client whose poll was due 300 ms ago, freed now by an answer (a posted task): the 300 ms
+  // are its own previous request's, not the harness's.
+  auto target = MakeTarget(1, 1000, Micros(0));
+  LoopThread thread(loop_);
+  std::atomic<bool> answered{false};
+  loop_.Post([&] {
+    const Timestamp overdue = loop_.current_due() - Micros(300'000);
+    loop_.ScheduleAt(overdue, [&, overdue] {
+      target->Submit(OpRequest{}, overdue, [&](OpResult) { answered = true; });
+    });
+  });
+  for (int i = 0; i < 2000 && !answered; ++i) std::this_thread::sleep_for(milliseconds(5));
+  thread.Sync([&] {
+    const SendDelays& d = target->delays();
+    ASSERT_EQ(d.ops, 1u);
+    EXPECT_GE(d.client_busy_us, 300'000);
+    EXPECT_LT(d.harness_us, d.client_busy_us / 10);
   });
 }
 
@@ -200,7 +252,7 @@ TEST_F(RealtimeTargetTest, AtItsInFlightLimitAnswersUnavailableWithoutSending) {
   std::atomic<int> ok{0}, refused{0};
   thread.Sync([&] {
     for (int i = 0; i < 5; ++i) {
-      target->Submit(OpRequest{}, [&](OpResult r) {
+      target->Submit(OpRequest{}, loop_.Now(), [&](OpResult r) {
         if (r.status.ok()) {
           ++ok;
         } else {

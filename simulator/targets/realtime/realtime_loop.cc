@@ -10,11 +10,14 @@ Timestamp RealtimeLoop::Now() const {
 }
 
 Clock::TimerId RealtimeLoop::ScheduleAt(Timestamp at, std::function<void()> fn) {
+  // A moment already past is due when the event asking for it was: current_due_ is the loop
+  // thread's own, read on it.
+  const Timestamp due = std::max(at, OnLoopThread() ? current_due_ : Now());
   std::lock_guard<std::mutex> lock(mu_);
   const TimerId id = next_id_++;
   timers_.emplace(id, std::move(fn));
   const bool earliest = heap_.empty() || at < heap_.front().at;
-  heap_.push_back(Entry{at, id});
+  heap_.push_back(Entry{at, id, due});
   std::push_heap(heap_.begin(), heap_.end(), std::greater<Entry>());
   if (waiting_ && earliest) cv_.notify_one();
   return id;
@@ -55,7 +58,7 @@ bool RealtimeLoop::Collect(std::vector<Posted>& posted, std::vector<Posted>& due
       heap_.pop_back();
       auto it = timers_.find(e.seq);
       if (it == timers_.end()) continue;  // cancelled
-      due.push_back(Posted{std::move(it->second), e.at});
+      due.push_back(Posted{std::move(it->second), e.due});
       timers_.erase(it);
     }
     if (!posted.empty() || !due.empty()) return true;

@@ -5,8 +5,11 @@
 // a lock.
 //
 // Timers sit in a binary heap; a timer due at `at` runs at `at` or a little later. The loop knows
-// when the event it is running was due (current_due()): a timer's time, or the moment a posted
-// task was posted. The local target measures its scheduler lateness from it.
+// when the event it is running was due (current_due()): the moment a posted task was posted; a
+// timer's time — or, for a timer armed for a moment already past, when the event that armed it
+// was due (Now() when armed off the loop thread). So a client whose poll was overdue when an
+// answer freed it is due from that answer, not from its old schedule: the time it spent waiting
+// for the answer is the target's, not the loop's lateness (RealtimeTarget, SendDelays).
 #pragma once
 
 #include <atomic>
@@ -54,7 +57,8 @@ class RealtimeLoop final : public Clock {
  private:
   struct Entry {
     Timestamp at;
-    uint64_t seq;  // = the TimerId; ties run in scheduling order
+    uint64_t seq;   // = the TimerId; ties run in scheduling order
+    Timestamp due;  // max(at, when the event that armed it was due): current_due() as it runs
     bool operator>(const Entry& o) const { return at != o.at ? at > o.at : seq > o.seq; }
   };
   struct Posted {

@@ -1,6 +1,8 @@
 // RealtimeTarget: a bounded worker pool between the loop and the servers.
 #include "simulator/targets/realtime/realtime_target.h"
 
+#include <algorithm>
+
 namespace slotsim {
 
 RealtimeTarget::RealtimeTarget(RealtimeLoop& loop, const Grid& grid, ExecutorFactory factory,
@@ -26,8 +28,11 @@ void RealtimeTarget::Stop() {
   workers_.clear();
 }
 
-void RealtimeTarget::Submit(const OpRequest& req, Done done) {
-  const Timestamp due = loop_.current_due();
+void RealtimeTarget::Submit(const OpRequest& req, Timestamp intended, Done done) {
+  const Timestamp now = loop_.Now();
+  // Due no earlier than the client's schedule, and no later than now (a timer's or a posted
+  // answer's moment, which is never in the future).
+  const Timestamp sendable = std::min(now, std::max(intended, loop_.current_due()));
   if (in_flight_ >= options_.max_in_flight) {
     ++rejected_;
     OpResult r;
@@ -41,7 +46,7 @@ void RealtimeTarget::Submit(const OpRequest& req, Done done) {
   ++in_flight_;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    queue_.push_back(Job{req, std::move(done), due});
+    queue_.push_back(Job{req, std::move(done), intended, sendable, now});
   }
   cv_.notify_one();
 }
@@ -61,9 +66,9 @@ void RealtimeTarget::WorkerLoop(int index) {
     r.invoked = loop_.Now();
     executor->Execute(job.req, r);
     r.completed = loop_.Now();
-    const int64_t late = (r.invoked - job.due).count();
-    loop_.Post([this, late, done = std::move(job.done), r = std::move(r)]() mutable {
-      lateness_.Record(late);
+    loop_.Post([this, intended = job.intended, sendable = job.sendable, submitted = job.submitted,
+                done = std::move(job.done), r = std::move(r)]() mutable {
+      delays_.Record(intended, sendable, submitted, r.invoked);
       --in_flight_;
       done(std::move(r));
     });

@@ -5,10 +5,13 @@
 // per client: the workers are the only threads, and each executor holds its own connections
 // (or shares the engine's bounded pools).
 //
-// Times: `invoked` is when a worker started the operation, `completed` when it finished. The
-// scheduler's lateness — invoked minus when the harness was due to send it (the loop's
-// current_due() at Submit: the client's timer, or the answer that released it) — goes into
-// lateness(), so an overloaded harness is visible instead of flattering the target.
+// Times: `invoked` is when a worker started the operation, `completed` when it finished. Why an
+// operation started later than its client's schedule said goes into delays() in three parts
+// (simulator/observe/send_delays.h): the client's own previous request still in flight (until
+// the loop's current_due() at Submit: the answer that freed it), the loop's own lateness (from
+// then to Submit) and the wait for a free worker (Submit to invoked). A slow target therefore
+// shows as worker wait and client busy time, an overloaded harness as lateness, and neither
+// flatters the other.
 #pragma once
 
 #include <condition_variable>
@@ -21,6 +24,7 @@
 #include <vector>
 
 #include "common/histogram.h"
+#include "simulator/observe/send_delays.h"
 #include "simulator/targets/realtime/realtime_loop.h"
 #include "simulator/workload/target.h"
 
@@ -60,11 +64,11 @@ class RealtimeTarget final : public Target {
 
   Clock& clock() override { return loop_; }
   // On the loop thread.
-  void Submit(const OpRequest& req, Done done) override;
+  void Submit(const OpRequest& req, Timestamp intended, Done done) override;
   const Grid& grid() const override { return grid_; }
 
   // Loop thread only.
-  const Histogram& lateness() const { return lateness_; }
+  const SendDelays& delays() const { return delays_; }
   uint64_t in_flight() const { return in_flight_; }
   uint64_t rejected() const { return rejected_; }  // answered Unavailable at max_in_flight
 
@@ -72,7 +76,9 @@ class RealtimeTarget final : public Target {
   struct Job {
     OpRequest req;
     Done done;
-    Timestamp due;
+    Timestamp intended;   // the client's schedule
+    Timestamp sendable;   // max(intended, the loop's current_due() at Submit)
+    Timestamp submitted;  // when Submit queued it
   };
 
   void WorkerLoop(int index);
@@ -88,7 +94,7 @@ class RealtimeTarget final : public Target {
   bool stopping_ = false;
   std::vector<std::thread> workers_;
 
-  Histogram lateness_;      // loop thread
+  SendDelays delays_;       // loop thread
   uint64_t in_flight_ = 0;  // loop thread
   uint64_t rejected_ = 0;   // loop thread
 };

@@ -26,7 +26,7 @@ Status SimTarget::Start() {
   return failover_->Start();
 }
 
-void SimTarget::Submit(const OpRequest& req, Done done) {
+void SimTarget::Submit(const OpRequest& req, Timestamp /*intended*/, Done done) {
   cost_.total = options_.engine_overhead.Sample(random_);
   uint32_t index;
   if (!free_pending_.empty()) {

@@ -43,7 +43,8 @@ class SimTarget final : public Target, private SimClock::Handler {
   Status Start();
 
   Clock& clock() override { return clock_; }
-  void Submit(const OpRequest& req, Done done) override;
+  // `intended` is unused: on virtual time nothing is sent late.
+  void Submit(const OpRequest& req, Timestamp intended, Done done) override;
   const Grid& grid() const override { return engine_->grid(); }
   // Prefetches through the model that serves the engine's current mode.
   void WillTouchDay(int employee_id, const std::string& date) override;
