@@ -176,7 +176,9 @@ TEST_F(HttpRunTest, ReadsFinalBookingsFromTheServersTableWhenGivenItsMySql) {
   const nlohmann::json first = Run("steady", o);
   ASSERT_FALSE(first.is_null());
   ExpectConsistent(first);
-  EXPECT_GT(Get(first["ops"], "confirm", "count"), 5u);
+  // Some bookings to read back. How many a 6 s wall-clock run confirms depends on the machine's
+  // load (5 on a busy CI box), so only "some" is asserted.
+  EXPECT_GT(Get(first["ops"], "confirm", "count"), 0u);
   // The same table again: the first run's bookings are not phantoms of the second.
   const nlohmann::json second = Run("steady", o);
   ASSERT_FALSE(second.is_null());
