@@ -311,6 +311,8 @@ class ServerConnection final : public ConnectionControl,
       response_->insert(h.name, h.value);
     }
     response_->keep_alive(!close_after_write_);
+    // HTTP/1.0 closes by default and Beast then says nothing; say it anyway.
+    if (close_after_write_) response_->set(http::field::connection, "close");
     if (head_) {
       response_->content_length(r.body.size());  // HEAD: the length a GET would have, no body
     } else {
