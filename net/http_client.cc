@@ -239,8 +239,16 @@ class HttpClientConnection::Impl : public std::enable_shared_from_this<Impl> {
     parser_->header_limit(static_cast<std::uint32_t>(opt_.max_response_header_bytes));
     parser_->body_limit(static_cast<std::uint64_t>(opt_.max_response_body_bytes));
     if (req_->method() == http::verb::head) parser_->skip(true);
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](error_code ec, size_t) { self->OnRead(ec); });
+    // Header first, then body: Beast 1.74's eager parse (async_read) loses the body_limit
+    // error of a Content-Length when body bytes arrive in the same read, and reads on.
+    http::async_read_header(stream_, buffer_, *parser_,
+                            [self = shared_from_this()](error_code ec, size_t) {
+                              if (ec || self->closed_ || self->parser_->is_done()) {
+                                return self->OnRead(ec);
+                              }
+                              http::async_read(self->stream_, self->buffer_, *self->parser_,
+                                               [self](error_code ec, size_t) { self->OnRead(ec); });
+                            });
   }
 
   void OnRead(const error_code& ec) {
