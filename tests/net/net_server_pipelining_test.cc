@@ -3,8 +3,10 @@
 // and the orderly stop.
 #include <gtest/gtest.h>
 
+#include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "tests/net/raw_client.h"
 #include "tests/net/server_fixture.h"
@@ -111,6 +113,38 @@ TEST(NetServerPipeliningTest, HandlerSeesRemoteAddressConnectionAndIndex) {
   EXPECT_NE(seen[0].connection_id, seen[2].connection_id);
   EXPECT_EQ(seen[1].request_index, 1u);
   EXPECT_EQ(seen[2].request_index, 0u);
+}
+
+TEST(NetServerPipeliningTest, AnswerSentLaterFromAnotherThreadArrivesInOrder) {
+  // The handler keeps the Reply and returns: its worker is free, the answer comes later.
+  std::mutex mu;
+  std::vector<Reply> held;
+  TestServer server(HttpServerOptions{}, [&](const HttpRequest& r, Reply reply) {
+    if (r.target == "/later") {
+      std::lock_guard<std::mutex> lock(mu);
+      held.push_back(std::move(reply));
+      return;
+    }
+    reply.Send(HttpResponse{200, {}, r.target, false});
+  });
+  RawClient c;
+  ASSERT_TRUE(c.Connect(server.port()));
+  ASSERT_TRUE(c.Send(RawRequest("GET", "/later") + RawRequest("GET", "/now")));
+  ASSERT_TRUE(WaitFor([&] {
+    std::lock_guard<std::mutex> lock(mu);
+    return held.size() == 1;
+  }));
+  EXPECT_TRUE(c.StaysOpenAndSilent(20ms));  // /now waits behind /later
+  std::thread([&] {
+    std::lock_guard<std::mutex> lock(mu);
+    held[0].Send(HttpResponse{202, {}, "done later", false});
+  }).join();
+  auto first = c.Read();
+  auto second = c.Read();
+  ASSERT_TRUE(first && second);
+  EXPECT_EQ(first->status, 202);
+  EXPECT_EQ(first->body, "done later");
+  EXPECT_EQ(second->body, "/now");
 }
 
 TEST(NetServerPipeliningTest, Http10IsClosedAfterItsAnswerUnlessItAsksForKeepAlive) {
