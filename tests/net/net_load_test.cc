@@ -156,18 +156,20 @@ TEST(NetLoadTest, DISABLED_ClosedLoopRequestsPerSecond) {
 
 // Measurement: serves a trivial handler for NET_SECONDS (default 30) on a printed port, for wrk:
 //   build/tests/net/net_load_test --gtest_also_run_disabled_tests --gtest_filter='*ForWrk*' &
-//   wrk -t1 -c50 -d10s http://127.0.0.1:<port>/
+//   wrk -t1 -c50 -d10s http://127.0.0.1:<port>/   (NET_WORKERS=2, NET_IO_THREADS=1, NET_PORT)
 TEST(NetLoadTest, DISABLED_ServeATrivialHandlerForWrk) {
   const int seconds = std::getenv("NET_SECONDS") ? std::atoi(std::getenv("NET_SECONDS")) : 30;
   HttpServerOptions so;
-  so.workers = 2;
+  so.workers = std::getenv("NET_WORKERS") ? std::atoi(std::getenv("NET_WORKERS")) : 2;
+  const int io_threads =
+      std::getenv("NET_IO_THREADS") ? std::atoi(std::getenv("NET_IO_THREADS")) : 1;
   so.port = std::getenv("NET_PORT") ? static_cast<uint16_t>(std::atoi(std::getenv("NET_PORT"))) : 0;
   TestServer server(
       so,
       [](const HttpRequest&, Reply reply) {
         reply.Send(HttpResponse{200, {{"Content-Type", "text/plain"}}, "ok", false});
       },
-      1);
+      io_threads);
   std::printf("net serving on port %u for %d s\n", server.port(), seconds);
   std::fflush(stdout);
   std::this_thread::sleep_for(std::chrono::seconds(seconds));
