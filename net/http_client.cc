@@ -280,19 +280,20 @@ class HttpClientConnection::Impl : public std::enable_shared_from_this<Impl> {
     Pump();
   }
 
-  // While idle, one read stays open: it completes when the server closes the connection.
+  // While idle, one wait for readability stays open (no buffer held): it completes when the
+  // server closes the connection.
   void WatchIdle() {
     idle_read_pending_ = true;
     stream_.expires_never();
-    stream_.async_read_some(buffer_.prepare(512),
-                            [self = shared_from_this()](error_code ec, size_t) {
-                              self->idle_read_pending_ = false;
-                              if (self->closed_) return;
-                              // Cancelled to send; anything else (a close, unasked bytes) ends
-                              // the connection, and the next request opens a fresh one.
-                              if (ec != asio::error::operation_aborted) self->Disconnect();
-                              self->Pump();
-                            });
+    buffer_.shrink_to_fit();
+    stream_.socket().async_wait(tcp::socket::wait_read, [self = shared_from_this()](error_code ec) {
+      self->idle_read_pending_ = false;
+      if (self->closed_) return;
+      // Cancelled to send; anything else (a close, unasked bytes) ends the connection, and
+      // the next request opens a fresh one.
+      if (ec != asio::error::operation_aborted) self->Disconnect();
+      self->Pump();
+    });
   }
 
   void Disconnect() {

@@ -99,9 +99,6 @@ class ServerConnection final : public ConnectionControl,
   void ReadNext() {
     if (closed_) return;
     if (stop_requested_) return Close();
-    parser_.emplace();
-    parser_->header_limit(static_cast<std::uint32_t>(opt_.max_header_bytes));
-    parser_->body_limit(static_cast<std::uint64_t>(opt_.max_body_bytes));
     headers_.clear();
     version_ = 11;
     keep_alive_ = true;
@@ -111,23 +108,28 @@ class ServerConnection final : public ConnectionControl,
     ReadHeader();
   }
 
+  // Waits for the socket to become readable without a buffer or a parser, so an idle
+  // keep-alive connection costs a socket and a timer, not a read buffer.
   void WaitIdle() {
     phase_ = Phase::kIdle;
+    parser_.reset();
+    buffer_.shrink_to_fit();
     Arm(Deadline::kIdle, opt_.idle_timeout);
-    socket_.async_read_some(buffer_.prepare(kReadChunk),
-                            [self = shared_from_this()](error_code ec, size_t n) {
-                              Deadline fired = self->Disarm();
-                              if (self->closed_) return;
-                              if (ec) {
-                                if (fired == Deadline::kIdle) ++self->shared_->counters.idle_closed;
-                                return self->Close();
-                              }
-                              self->buffer_.commit(n);
-                              self->ReadHeader();
-                            });
+    socket_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](error_code ec) {
+      Deadline fired = self->Disarm();
+      if (self->closed_) return;
+      if (ec) {
+        if (fired == Deadline::kIdle) ++self->shared_->counters.idle_closed;
+        return self->Close();
+      }
+      self->ReadHeader();  // bytes came, or an EOF, which the header read reports
+    });
   }
 
   void ReadHeader() {
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(opt_.max_header_bytes));
+    parser_->body_limit(static_cast<std::uint64_t>(opt_.max_body_bytes));
     phase_ = Phase::kHeader;
     Arm(Deadline::kHeader, opt_.header_timeout);
     http::async_read_header(
