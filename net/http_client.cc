@@ -10,7 +10,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
-#include <deque>
+#include <list>
 #include <optional>
 #include <vector>
 
@@ -268,6 +268,8 @@ class HttpClientConnection::Impl : public std::enable_shared_from_this<Impl> {
       r.headers.push_back({ToStd(field.name_string()), ToStd(field.value())});
     }
     r.body = std::move(msg.body());
+    req_.reset();  // an idle connection holds no message
+    parser_.reset();
     used_ = true;
     // Bytes after the answer were not asked for: the connection cannot be trusted any more.
     if (!r.keep_alive || buffer_.size() > 0) {
@@ -322,7 +324,7 @@ class HttpClientConnection::Impl : public std::enable_shared_from_this<Impl> {
     closed_ = true;
     resolver_.cancel();
     Disconnect();
-    std::deque<Pending> pending = std::move(queue_);
+    std::list<Pending> pending = std::move(queue_);
     queue_.clear();
     for (Pending& p : pending) Complete(p, TransportError::kClosed, "the connection was closed");
   }
@@ -335,7 +337,8 @@ class HttpClientConnection::Impl : public std::enable_shared_from_this<Impl> {
   beast::flat_buffer buffer_;
   std::optional<http::request<http::string_body>> req_;
   std::optional<http::response_parser<http::string_body>> parser_;
-  std::deque<Pending> queue_;  // the front one is in flight while connecting or busy
+  std::list<Pending> queue_;  // the front one is in flight while connecting or busy;
+  // a list, not a deque: an idle connection's empty queue holds no memory
   State state_ = State::kDisconnected;
   SteadyClock::time_point connect_start_;
   SteadyClock::time_point write_start_;

@@ -2,6 +2,8 @@
 // open at once on one client io thread against a server on one io thread. The DISABLED_ tests
 // are measurements run by hand (docs/net.md, "Measured"); they assert nothing about speed.
 #include <gtest/gtest.h>
+#include <malloc.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <condition_variable>
@@ -152,6 +154,53 @@ TEST(NetLoadTest, DISABLED_ClosedLoopRequestsPerSecond) {
               connections, answered / elapsed, static_cast<unsigned long long>(answered.load()),
               static_cast<unsigned long long>(failed.load()));
   EXPECT_EQ(failed, 0u);
+}
+
+// Resident memory of this process in KiB (/proc/self/statm).
+long RssKib() {
+  long pages_total = 0, pages_resident = 0;
+  FILE* f = std::fopen("/proc/self/statm", "r");
+  if (f == nullptr) return 0;
+  if (std::fscanf(f, "%ld %ld", &pages_total, &pages_resident) != 2) pages_resident = 0;
+  std::fclose(f);
+  return pages_resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+// Measurement: memory of N idle keep-alive connections after one request each, client and
+// server side together in this process (NET_CONNECTIONS, default 5000; the process may hold
+// 20,000 descriptors, two per connection here).
+TEST(NetLoadTest, DISABLED_IdleKeepAliveConnectionsMemory) {
+  const int n = std::getenv("NET_CONNECTIONS") ? std::atoi(std::getenv("NET_CONNECTIONS")) : 5000;
+  HttpServerOptions so;
+  so.max_connections = so.max_connections_per_ip = 2 * n;
+  so.idle_timeout = 600s;
+  so.max_queued = 2 * n;  // every client sends at once
+  TestServer server(so, nullptr, 1);
+  IoThreads client_io(1);
+  client_io.Start();
+  HttpClientOptions co;
+  co.port = server.port();
+  co.connect_timeout = 60s;
+  co.request_timeout = 60s;
+  const long before = RssKib();
+  const size_t heap_before = mallinfo2().uordblks;
+  std::vector<std::unique_ptr<HttpClientConnection>> conns;
+  Tally tally(n);
+  for (int i = 0; i < n; ++i) {
+    conns.push_back(std::make_unique<HttpClientConnection>(client_io, co));
+    conns.back()->Send(ClientRequest{},
+                       [&tally, i](ClientResponse r) { tally.Record(i, r, false); });
+  }
+  ASSERT_TRUE(tally.WaitDone(n));
+  ASSERT_TRUE(WaitFor([&] { return server.stats().connections_open == static_cast<uint64_t>(n); }));
+  const long after = RssKib();
+  const double heap_kib = (static_cast<double>(mallinfo2().uordblks) - heap_before) / 1024;
+  std::printf(
+      "net idle: %d keep-alive connections; per connection (client + server side): "
+      "%.2f KiB RSS (the burst's peak included), %.2f KiB heap in use; %d failed\n",
+      n, static_cast<double>(after - before) / n, heap_kib / n, tally.failed());
+  EXPECT_EQ(tally.failed(), 0) << tally.first_error();
+  conns.clear();
 }
 
 // Measurement: serves a trivial handler for NET_SECONDS (default 30) on a printed port, for wrk:
