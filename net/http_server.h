@@ -140,7 +140,8 @@ class HttpServer {
 
   // Stops accepting and closes idle connections at once; requests being handled are answered
   // (with Connection: close) for up to stop_timeout, then every connection is closed. Returns
-  // when the handler runs nowhere any more (it waits for running handlers). Idempotent.
+  // when the handler runs nowhere any more (it waits for running handlers). Idempotent; must
+  // not be called from the handler.
   void Stop();
 
   HttpServerStats Stats() const;
