@@ -4,10 +4,8 @@
 #include <atomic>
 #include <cstdio>
 #include <memory>
-#include <optional>
 #include <thread>
 
-#include "common/git_commit.h"
 #include "procs/child_registry.h"
 #include "procs/fault_proxy.h"
 #include "procs/managed_servers.h"
