@@ -47,10 +47,13 @@ int RunCheck(int argc, char** argv) {
             << r->hold_conflicts_outside_failover << ", total " << r->hold_conflict_total_ms
             << " ms)\n"
             << "lost_holds          " << r->lost_holds << "\n"
+            << "foreign_releases    " << r->foreign_releases << "\n"
+            << "foreign_cancels     " << r->foreign_cancels << "\n"
             << "visibility_lag_ms   p50 " << r->visibility_lag_ms.p50 << "  p99 "
             << r->visibility_lag_ms.p99 << "  max " << r->visibility_lag_ms.max << "\n";
   const bool clean = r->double_bookings == 0 && r->lost_bookings == 0 && r->phantom_bookings == 0 &&
-                     r->hold_conflicts == 0 && r->lost_holds == 0;
+                     r->hold_conflicts == 0 && r->lost_holds == 0 && r->foreign_releases == 0 &&
+                     r->foreign_cancels == 0;
   return clean ? kExitOk : kExitThresholds;
 }
 

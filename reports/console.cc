@@ -129,6 +129,11 @@ std::string ConsistencyBlock(const json& s, const Painter& paint) {
   } else {
     out += "not measured";
   }
+  if (c.contains("foreign_releases")) {
+    out += "\n  guarantees (" + Grouped(Count(Obj(s, "clients"), "adversaries")) +
+           " adversaries)  " + Figure(c, "foreign_releases", "foreign releases", paint) + "  " +
+           Figure(c, "foreign_cancels", "foreign cancels", paint);
+  }
   return out + "\n";
 }
 

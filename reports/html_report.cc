@@ -230,6 +230,12 @@ std::string ConsistencySection(const json& s) {
       Figure(c, "hold_conflicts", "two clients told they hold one slot at once", "warn"),
       Figure(c, "hold_conflicts_outside_failover", "the same, outside any failover window", "fail"),
       Figure(c, "lost_holds", "a hold that vanished before its TTL", "warn")};
+  if (c.contains("foreign_releases")) {
+    rows.push_back(
+        Figure(c, "foreign_releases", "an adversary released another client's hold", "fail"));
+    rows.push_back(
+        Figure(c, "foreign_cancels", "an adversary cancelled another client's booking", "fail"));
+  }
   const json& lag = ObjectAt(c, "visibility_lag_ms");
   const std::optional<double> p99 = NumberAt(lag, "p99");
   rows.push_back(

@@ -135,6 +135,16 @@ std::string Latency(const json& s) {
          rows;
 }
 
+// What the run's adversaries got away with (only when it had some).
+std::string Guarantees(const json& s) {
+  const json& c = ObjectAt(s, "consistency");
+  if (!c.contains("foreign_releases")) return "";
+  return "\nGuarantees, probed by " + GroupedText(CountAt(ObjectAt(s, "clients"), "adversaries")) +
+         " adversarial clients:\n\n| foreign releases | foreign cancels |\n|--:|--:|\n" +
+         Row({GroupedText(CountAt(c, "foreign_releases")),
+              GroupedText(CountAt(c, "foreign_cancels"))});
+}
+
 std::string Consistency(const json& s) {
   const json& c = ObjectAt(s, "consistency");
   const json& lag = ObjectAt(c, "visibility_lag_ms");
@@ -148,7 +158,8 @@ std::string Consistency(const json& s) {
               GroupedText(CountAt(c, "hold_conflicts")) + " (" +
                   GroupedText(CountAt(c, "hold_conflicts_outside_failover")) + ")",
               GroupedText(CountAt(c, "lost_holds")),
-              p99 ? FixedText(*p99, 1) + " ms" : "not measured"});
+              p99 ? FixedText(*p99, 1) + " ms" : "not measured"}) +
+         Guarantees(s);
 }
 
 std::string OptionalMs(const json& o, const char* key) {

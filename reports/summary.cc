@@ -335,6 +335,13 @@ nlohmann::json SummaryJson(const RunResult& result, const SummaryOptions& option
   }
   AddTotals(m, duration_s, out);
   out["consistency"] = ConsistencyJson(result.consistency);
+  if (result.adversaries > 0) {
+    // Guarantees are measured only by adversaries: without them the keys are absent, and a
+    // threshold on them has no data (fails).
+    out["clients"]["adversaries"] = result.adversaries;
+    out["consistency"]["foreign_releases"] = result.consistency.foreign_releases;
+    out["consistency"]["foreign_cancels"] = result.consistency.foreign_cancels;
+  }
   out["failover"] = FailoverJson(m);
   out["run"] = RunJson(result.run);
   // An abort_on_fail threshold stopped the run: why and when (null when it ran its course).

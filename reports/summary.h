@@ -21,7 +21,8 @@
 //   consistency{double_bookings, lost_bookings, phantom_bookings, hold_conflicts,
 //     hold_conflicts_outside_failover, hold_conflict_total_ms, lost_holds, late_records,
 //     visibility_lag_ms{p50, p99, max} (each null when no lag was measured),
-//     visibility_samples, visibility_unseen}
+//     visibility_samples, visibility_unseen, foreign_releases, foreign_cancels (these two and
+//     clients.adversaries only when the run had adversaries)}
 //   failover{outages[{kind, start_s, end_s, detect_ms, recover_ms, errors}] (detect_ms and
 //     recover_ms null when not measured, recorder.h says when), mode_switches,
 //     switches[{at_s, from, to, cause, previous_mode_ms, holds_migrated}]}

@@ -83,7 +83,8 @@ std::optional<double> FailoverValue(const json& summary, const std::vector<std::
 }
 
 // Any other catalogued name is the dotted path itself. Absent plain numbers read as 0;
-// absent milliseconds (a visibility lag never measured) have no value.
+// absent milliseconds (a visibility lag never measured) and absent guarantees (a run without
+// adversaries, consistency.foreign_*) have no value.
 std::optional<double> PathValue(const json& summary, std::string_view metric,
                                 const std::vector<std::string>& p) {
   const json* node = &summary;
@@ -91,6 +92,7 @@ std::optional<double> PathValue(const json& summary, std::string_view metric,
   if (std::optional<double> v = Number(node)) return v;
   StatusOr<MetricUnit> unit = MetricUnitOf(metric);
   if (unit.ok() && *unit == MetricUnit::kMillis) return std::nullopt;
+  if (p.size() == 2 && p[0] == "consistency" && p[1].rfind("foreign_", 0) == 0) return std::nullopt;
   return 0.0;
 }
 

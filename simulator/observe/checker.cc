@@ -55,7 +55,7 @@ void Checker::Impl::Record(const OpRecord& op) {
         OnReschedule(op, client, slot);
         break;
       case OpKind::kCancel:
-        OnCancel(op, slot);
+        OnCancel(op, client, slot);
         break;
       case OpKind::kAvailability:
         break;
@@ -96,6 +96,9 @@ void Checker::Impl::ProcessDue(int64_t horizon, bool inclusive) {
       case TaskKind::kFinalizeVisibility:
         FinalizeVisibility(t);
         break;
+      case TaskKind::kDecideRelease:
+        DecideRelease(t);
+        break;
     }
   }
 }
@@ -125,6 +128,7 @@ void Checker::Impl::OnDeselect(const OpRecord& op, uint64_t client, uint64_t slo
   bool stale = false;
   const uint32_t cur = Current(client, DayOf(slot), Us(op.invoked), &stale);
   if (!stale && cur != kNone && beliefs_[cur].slot == slot) EndBelief(cur, Us(op.invoked));
+  ReleaseOnDeselect(op, client, slot);
 }
 
 void Checker::Impl::OnPoll(const OpRecord& op, uint64_t client, uint64_t slot) {
@@ -146,6 +150,7 @@ void Checker::Impl::OnPoll(const OpRecord& op, uint64_t client, uint64_t slot) {
     }
   }
   VisibilityOnPoll(op, client, DayOf(slot));
+  ReleaseOnPoll(op, client, DayOf(slot));
 }
 
 void Checker::Impl::OnConfirm(const OpRecord& op, uint64_t client, uint64_t slot) {
@@ -154,7 +159,9 @@ void Checker::Impl::OnConfirm(const OpRecord& op, uint64_t client, uint64_t slot
   const uint32_t cur = Current(client, DayOf(slot), invoked, &stale);
   if (!stale && cur != kNone && beliefs_[cur].slot == slot) EndBelief(cur, completed);
   if (op.outcome == Outcome::kOk && !op.booking_id.empty()) {
-    AckBooking(BookingKeyOf(op.booking_id), slot, completed);
+    const uint64_t booking = BookingKeyOf(op.booking_id);
+    AckBooking(booking, slot, completed);
+    bookings_[booking].owner = client;
   } else if (op.outcome == Outcome::kUnknown && !op.idempotency_key.empty()) {
     unknown_confirm_keys_.insert(op.idempotency_key);
   }
@@ -180,10 +187,11 @@ void Checker::Impl::OnReschedule(const OpRecord& op, uint64_t client, uint64_t s
   AckBooking(booking, slot, completed);
 }
 
-void Checker::Impl::OnCancel(const OpRecord& op, uint64_t slot) {
+void Checker::Impl::OnCancel(const OpRecord& op, uint64_t client, uint64_t slot) {
   if (op.booking_id.empty()) return;
   const uint64_t booking = BookingKeyOf(op.booking_id);
   BookingState& st = bookings_[booking];
+  if (ForeignCancel(op, client, st)) return;
   st.cancel_invoked = true;
   if (op.outcome == Outcome::kFail) return;
   st.cancelled = true;

@@ -70,6 +70,19 @@
 //   confirm or reschedule answer, and whose idempotency key is not that of any confirm with an
 //   unknown outcome (such a confirm may have committed it without anyone being told).
 //
+// GUARANTEES (what adversarial clients probe; docs/consistency.md, "Guarantees"):
+//
+// foreign_releases — an OK deselect of S by client X, followed by X's next OK poll of that
+//   (employee, date) invoked after the deselect's completion, not re-asserting S, whose answer
+//   lists S neither as held by others nor as booked, while another client Y had a belief on S
+//   that began no later than the deselect's invocation and had not ended by that poll's
+//   invocation: the target let X release Y's hold. Counted once per such deselect. A deselect
+//   whose client does not poll that day within 2 x max_op_duration is forgotten.
+//
+// foreign_cancels — an OK cancel by client X of a booking acknowledged to another client. A
+//   refused foreign cancel neither ends the booking nor excuses its loss (lost_bookings); one
+//   with an unknown outcome excuses it (it may have taken effect).
+//
 // Counts before Finish() cover only what has settled; lost and phantom bookings, and the final
 // state's double bookings, exist only after it.
 #pragma once
@@ -129,6 +142,8 @@ struct ConsistencyReport {
   Histogram visibility_lag_us;     // µs, 3 digits; mergeable across shards
   LagSummaryMs visibility_lag_ms;  // p50 / p99 / max of visibility_lag_us, in ms
   uint64_t visibility_unseen = 0;
+  uint64_t foreign_releases = 0;
+  uint64_t foreign_cancels = 0;
   bool finished = false;  // Finish() has run: every figure is final
   bool operator==(const ConsistencyReport&) const = default;
 };

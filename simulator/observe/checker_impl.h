@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <limits>
 #include <queue>
@@ -121,6 +122,14 @@ struct BookingState {
   bool cancel_invoked = false;  // any outcome: excuses a missing booking
   bool cancelled = false;       // a cancel with outcome ok or unknown: no longer active
   bool slot_uncertain = false;  // a reschedule with unknown outcome since the last ack
+  uint64_t owner = 0;           // the client whose confirm acknowledged it (when acked)
+};
+
+// An OK deselect waiting for its client's next poll of the day (checker_guarantees.cc).
+struct PendingRelease {
+  uint64_t slot;
+  int64_t invoked_us;
+  int64_t completed_us;
 };
 
 struct PendingVisibility {
@@ -133,13 +142,19 @@ struct PendingVisibility {
   int64_t seen_us = kNever;   // earliest qualifying poll that showed the slot
 };
 
-enum class TaskKind : uint8_t { kCloseBelief, kCheckBooking, kEvictBookings, kFinalizeVisibility };
+enum class TaskKind : uint8_t {
+  kCloseBelief,
+  kCheckBooking,
+  kEvictBookings,
+  kFinalizeVisibility,
+  kDecideRelease
+};
 
 struct Task {
   int64_t due_us;
-  int64_t at_us;  // check: ack time; finalize: seen time
+  int64_t at_us;  // check: ack time; finalize: seen time; release: the deselect's invocation
   uint64_t a;     // slot (check, evict) or day (finalize)
-  uint64_t b;     // booking (check)
+  uint64_t b;     // booking (check) or releasing client (release)
   uint32_t c;     // belief id (close) or time id (finalize)
   uint32_t gen;   // belief generation (close)
   TaskKind kind;
@@ -168,7 +183,7 @@ class Checker::Impl {
   void OnPoll(const OpRecord& op, uint64_t client, uint64_t slot);
   void OnConfirm(const OpRecord& op, uint64_t client, uint64_t slot);
   void OnReschedule(const OpRecord& op, uint64_t client, uint64_t slot);
-  void OnCancel(const OpRecord& op, uint64_t slot);
+  void OnCancel(const OpRecord& op, uint64_t client, uint64_t slot);
 
   // Beliefs (checker_holds.cc).
   uint32_t Current(uint64_t client, uint64_t day, int64_t invoked, bool* stale) const;
@@ -186,6 +201,13 @@ class Checker::Impl {
   void CheckBooking(const Task& t);
   void EvictBookings(uint64_t slot);
   void CheckFinalState(const std::vector<Booking>& final_bookings, int64_t end);
+
+  // Guarantees: foreign releases and cancels (checker_guarantees.cc).
+  void ReleaseOnDeselect(const OpRecord& op, uint64_t client, uint64_t slot);
+  void ReleaseOnPoll(const OpRecord& op, uint64_t client, uint64_t day);
+  void DecideRelease(const Task& t);
+  void EvictPendingReleases();
+  bool ForeignCancel(const OpRecord& op, uint64_t client, BookingState& st);
 
   // Visibility (checker_visibility.cc).
   void AddPendingVisibility(uint64_t slot, uint32_t belief, int64_t t0);
@@ -220,6 +242,8 @@ class Checker::Impl {
   std::unordered_set<std::string> unknown_confirm_keys_;
   std::unordered_map<uint64_t, std::vector<PendingVisibility>, U64Hash> visibility_;
   size_t pending_visibility_ = 0;
+  std::unordered_map<ClientDay, PendingRelease, ClientDayHash> pending_releases_;
+  std::deque<std::pair<ClientDay, int64_t>> release_order_;  // (key, completion) for eviction
   std::priority_queue<Task, std::vector<Task>, std::greater<Task>> tasks_;
 
   std::vector<std::pair<int64_t, int64_t>> windows_;

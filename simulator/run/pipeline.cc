@@ -108,6 +108,7 @@ StatusOr<RunResult> RunPipeline::Finish(const FinalBookingsFn& final_bookings) {
   result.aborted_at = watch_.at();
   result.metrics.clients_peak = std::max<uint64_t>(result.metrics.clients_peak, peak_live_);
   result.rejected_arrivals = pool_->rejected();
+  result.adversaries = pool_->adversaries();
   if (fairness_) result.fairness = fairness_->Report();
   for (const FailoverWindow& w : FailoverWindows(result.metrics, po_.start, sc_.engine.heartbeat)) {
     checker_->AddFailoverWindow(w.start, w.end);

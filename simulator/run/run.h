@@ -40,6 +40,7 @@ struct RunResult {
   ConsistencyReport consistency;
   RunInfo run;
   uint64_t rejected_arrivals = 0;  // clients refused at load.max_clients
+  uint64_t adversaries = 0;        // arrivals that were adversaries ([adversaries] share)
   // Per-client poll rates (simulator/fairness.h); real-time targets only, empty on sim.
   FairnessReport fairness;
   // Why an abort_on_fail threshold stopped the run early, and when (since the start); "" when

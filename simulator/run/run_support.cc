@@ -31,6 +31,14 @@ ClientBehavior BehaviorFrom(const Scenario& s, Timestamp start, const RunOptions
   b.cancel = s.clients.cancel;
   b.retry_on_held = s.clients.retry_on_held;
   b.poll_with_selected_time = s.clients.poll_with_selected_time;
+  b.adversary_share = s.adversaries.share;
+  const auto has = [&](std::string_view name) {
+    return std::find(s.adversaries.behaviors.begin(), s.adversaries.behaviors.end(), name) !=
+           s.adversaries.behaviors.end();
+  };
+  b.release_foreign = has("release_foreign");
+  b.cancel_foreign = has("cancel_foreign");
+  b.adversary_attempts = s.adversaries.attempts;
   if (options.shard_count > 1) b.id_prefix = "s" + std::to_string(options.shard_index) + "c";
   return b;
 }

@@ -58,6 +58,7 @@ class Decoder {
   Status Clients(Section& sec);
   Status Sim(Section& sec);
   Status Output(Section& sec);
+  Status Adversaries(Section& sec);
   Status Faults(Section& top);
   Status Fault(const toml::table& t, size_t index);
   Status FaultParams(Section& sec, FaultSpec& f);
@@ -73,8 +74,13 @@ Status Decoder::Decode(const toml::table& root) {
   using Step = Status (Decoder::*)(Section&);
   // Order matters: clients depend on engine (days), load on duration.
   static constexpr std::pair<std::string_view, Step> kSections[] = {
-      {"target", &Decoder::Target},   {"engine", &Decoder::Engine}, {"load", &Decoder::Load},
-      {"clients", &Decoder::Clients}, {"sim", &Decoder::Sim},       {"output", &Decoder::Output},
+      {"target", &Decoder::Target},
+      {"engine", &Decoder::Engine},
+      {"load", &Decoder::Load},
+      {"clients", &Decoder::Clients},
+      {"adversaries", &Decoder::Adversaries},
+      {"sim", &Decoder::Sim},
+      {"output", &Decoder::Output},
   };
   for (const auto& [key, step] : kSections) {
     const toml::table* t = nullptr;
@@ -238,6 +244,36 @@ Status Decoder::Clients(Section& sec) {
   SLOTSIM_RETURN_IF_ERROR(sec.Number("cancel", &c.cancel, 0, 1));
   SLOTSIM_RETURN_IF_ERROR(sec.Int("retry_on_held", &c.retry_on_held, 0, 100));
   return sec.Bool("poll_with_selected_time", &c.poll_with_selected_time);
+}
+
+Status Decoder::Adversaries(Section& sec) {
+  AdversarySpec& a = s_.adversaries;
+  SLOTSIM_RETURN_IF_ERROR(sec.Number("share", &a.share, 0, 1));
+  SLOTSIM_RETURN_IF_ERROR(sec.Int("attempts", &a.attempts, 1, 100));
+  const toml::node* n = sec.Get("behaviors");
+  if (!n) return Status::Ok();
+  const std::string allowed = "an array of " + Join(kAdversaryBehaviors);
+  const toml::array* list = n->as_array();
+  if (!list || list->empty())
+    return sec.ErrorAt("behaviors", "expected a non-empty array", allowed);
+  a.behaviors.clear();
+  for (const toml::node& item : *list) {
+    const std::optional<std::string> name = item.value<std::string>();
+    const bool known =
+        name && std::find(std::begin(kAdversaryBehaviors), std::end(kAdversaryBehaviors), *name) !=
+                    std::end(kAdversaryBehaviors);
+    if (!known) {
+      return ctx_.Error(item.source(),
+                        "adversaries.behaviors: " +
+                            (name ? "unknown behavior \"" + *name + "\""
+                                  : "expected a string, got " + std::string(TypeName(item))),
+                        allowed);
+    }
+    if (std::find(a.behaviors.begin(), a.behaviors.end(), *name) == a.behaviors.end()) {
+      a.behaviors.push_back(*name);
+    }
+  }
+  return Status::Ok();
 }
 
 Status Decoder::Sim(Section& sec) {

@@ -85,6 +85,18 @@ struct ClientSpec {
   bool poll_with_selected_time = true;  // polls carry selected_time (re-assert the hold)
 };
 
+// [adversaries]: a share of the arriving clients that test the target's guarantees instead of
+// booking (docs/scenarios.md, "[adversaries]"; what the checker counts: docs/consistency.md).
+struct AdversarySpec {
+  double share = 0;  // probability an arriving client is an adversary; 0 = none (no draw made)
+  // What they try: "release_foreign" (deselect a slot another client holds, then look whether
+  // it is gone) and "cancel_foreign" (book once, then cancel the neighbouring booking ids).
+  std::vector<std::string> behaviors = {"release_foreign"};
+  int attempts = 3;  // tries per adversary before it leaves
+};
+
+inline constexpr std::string_view kAdversaryBehaviors[] = {"release_foreign", "cancel_foreign"};
+
 // One [[faults]] entry. `kind` decides which parameters apply (docs/scenarios.md, "Faults").
 struct FaultSpec {
   std::string kind;                // one of kFaultKinds
@@ -143,6 +155,7 @@ struct Scenario {
   EngineSpec engine;
   LoadSpec load;
   ClientSpec clients;
+  AdversarySpec adversaries;
   std::vector<FaultSpec> faults;
   std::vector<Threshold> thresholds;  // in the order of the file
   SimSpec sim;

@@ -113,6 +113,14 @@ std::string Scenario::ToToml() const {
   WriteEngine(o, engine);
   WriteLoad(o, load);
   WriteClients(o, clients);
+  o << "\n[adversaries]\n"
+    << "share = " << N(adversaries.share) << "\n"
+    << "behaviors = [";
+  for (size_t i = 0; i < adversaries.behaviors.size(); ++i) {
+    o << (i ? ", " : "") << Q(adversaries.behaviors[i]);
+  }
+  o << "]\n"
+    << "attempts = " << adversaries.attempts << "\n";
   o << "\n[sim]\n"
     << "redis_latency = " << Q(sim.redis_latency.ToString()) << "\n"
     << "mysql_read_latency = " << Q(sim.mysql_read_latency.ToString()) << "\n"

@@ -22,7 +22,7 @@ constexpr std::array<std::pair<std::string_view, MetricUnit>, 3> kOpLeaves = {{
 }};
 
 // Every metric outside the latency and ops.<op> families, with its unit.
-constexpr std::array<std::pair<std::string_view, MetricUnit>, 22> kFixed = {{
+constexpr std::array<std::pair<std::string_view, MetricUnit>, 24> kFixed = {{
     {"errors.count", MetricUnit::kNumber},
     {"errors.rate", MetricUnit::kFraction},
     {"throughput.ops_per_s", MetricUnit::kNumber},
@@ -32,6 +32,8 @@ constexpr std::array<std::pair<std::string_view, MetricUnit>, 22> kFixed = {{
     {"consistency.hold_conflicts", MetricUnit::kNumber},
     {"consistency.hold_conflicts_outside_failover", MetricUnit::kNumber},
     {"consistency.lost_holds", MetricUnit::kNumber},
+    {"consistency.foreign_releases", MetricUnit::kNumber},
+    {"consistency.foreign_cancels", MetricUnit::kNumber},
     {"consistency.visibility_lag_ms.p50", MetricUnit::kMillis},
     {"consistency.visibility_lag_ms.p99", MetricUnit::kMillis},
     {"consistency.visibility_lag_ms.max", MetricUnit::kMillis},

@@ -97,6 +97,10 @@ bool ClientPool::Arrive() {
   // Spread heartbeats over the interval, as real page loads are.
   c.next_poll = now + Micros(static_cast<int64_t>(random_.Uniform(behavior_.heartbeat.count())));
   c.stage = Stage::kBrowsing;
+  // Drawn only when there are adversaries, so runs without them keep their random streams.
+  if (behavior_.adversary_share > 0 && random_.Bernoulli(behavior_.adversary_share)) {
+    StartAdversary(slot);
+  }
   ScheduleAction(c, Action::kAvailability, Micros(0));
   Wake(slot);
   return true;
@@ -253,7 +257,7 @@ void ClientPool::StartAction(uint32_t slot) {
       break;
     case Action::kConfirmOrAbandon:
       SetSlot(c, c.held, req.slot);
-      if (random_.Bernoulli(behavior_.abandon)) {
+      if (c.adversary == 0 && random_.Bernoulli(behavior_.abandon)) {
         req.kind = OpKind::kDeselect;
       } else {
         req.kind = OpKind::kConfirm;
@@ -269,6 +273,11 @@ void ClientPool::StartAction(uint32_t slot) {
       req.kind = OpKind::kCancel;
       SetSlot(c, c.booked, req.slot);
       req.booking_id = BookingIdOf(slot);
+      break;
+    case Action::kForeignRelease:
+    case Action::kVerify:
+    case Action::kForeignCancel:
+      AdversaryRequest(slot, action, req);
       break;
     case Action::kNone:
       break;
@@ -314,6 +323,11 @@ void ClientPool::OnDone(uint32_t flight, const OpResult& r) {
   Client& c = At(slot);
   c.busy = false;
   if (stopped_ || c.leaving) return Leave(slot);
+  if (c.adversary != 0) {
+    AdversaryAfterDone(slot, kind, r);
+    if (c.leaving) return Leave(slot);
+    return Wake(slot);
+  }
   switch (kind) {
     case OpKind::kPoll:
       AfterPoll(slot, r);

@@ -4,6 +4,11 @@
 //   arrive -> availability -> (browse) -> select a free slot by popularity (on SlotHeld or
 //   SlotBooked try another, up to retry_on_held) -> think while polling with selected_time ->
 //   confirm (or abandon: deselect) -> maybe reschedule or cancel after another think -> leave.
+// An adversary (a share of arrivals, ClientBehavior::adversary_share) tests the target's
+// guarantees instead: after its availability it polls its day; when a poll shows a slot held
+// by another client it deselects it and polls again at once (release_foreign); or it books a
+// slot, then cancels the booking ids next to its own (cancel_foreign). The checker decides
+// what the target let it do (docs/consistency.md, "Guarantees").
 // From arrival to leaving it polls every heartbeat. One operation is in flight per client at a
 // time; a poll that comes due while another operation is in flight is sent when that one
 // answers, and its latency is still measured from when it was due (coordinated omission).
@@ -38,6 +43,13 @@ struct ClientBehavior {
   int retry_on_held = 3;
   bool poll_with_selected_time = true;
   std::string id_prefix = "c";  // client ids are <prefix><sequence>
+  // Adversaries (docs/scenarios.md, "[adversaries]"): the probability an arriving client is
+  // one (0: no draw is made, so runs without adversaries keep their random streams), what it
+  // tries, and how many times before it leaves.
+  double adversary_share = 0;
+  bool release_foreign = true;
+  bool cancel_foreign = false;
+  int adversary_attempts = 3;
 };
 
 // Memory. A million-client run keeps every client in this pool, so a client is a 48-byte
@@ -61,6 +73,7 @@ class ClientPool final : private SimClock::Handler {
   uint64_t live() const { return live_; }
   uint64_t total() const { return total_; }
   uint64_t rejected() const { return rejected_; }
+  uint64_t adversaries() const { return adversaries_; }
   uint64_t in_flight() const { return in_flight_; }
   // Called whenever a client leaves (the closed model refills from it).
   void set_on_leave(std::function<void()> fn) { on_leave_ = std::move(fn); }
@@ -73,7 +86,10 @@ class ClientPool final : private SimClock::Handler {
     kSelect,
     kConfirmOrAbandon,
     kReschedule,
-    kCancel
+    kCancel,
+    kForeignRelease,  // adversary: deselect a slot another client holds
+    kVerify,          // adversary: a plain poll right after it
+    kForeignCancel,   // adversary: cancel a booking id next to its own
   };
 
   struct Client {
@@ -93,6 +109,7 @@ class ClientPool final : private SimClock::Handler {
     bool busy = false;  // an operation is in flight
     bool leaving = false;
     bool timer_armed = false;
+    uint8_t adversary = 0;  // 0, or which AdversaryKind (client_adversary.cc)
   };
 
   // One operation in flight: what was asked, kept until its answer is filed.
@@ -126,6 +143,12 @@ class ClientPool final : private SimClock::Handler {
   void AfterSelect(Client& c, const OpResult& r);
   void AfterConfirm(uint32_t slot, const OpResult& r);
   void AfterPoll(uint32_t slot, const OpResult& r);
+  // Adversaries (client_adversary.cc).
+  void StartAdversary(uint32_t slot);
+  void AdversaryAfterPoll(uint32_t slot, const OpResult& r);
+  void AdversaryAfterDone(uint32_t slot, OpKind kind, const OpResult& r);
+  void AdversaryRequest(uint32_t slot, Action action, OpRequest& req);
+  bool PickForeignHold(Client& c, const std::vector<std::string>& others_held);
   void StartAction(uint32_t slot);
   void ScheduleAction(Client& c, Action a, Micros delay);
   bool PickSlot(uint32_t slot);  // sets target_slot from the free bits; false if none
@@ -156,6 +179,7 @@ class ClientPool final : private SimClock::Handler {
   OpRecord record_;  // reused by Emit so its strings and vectors keep capacity
   uint64_t live_ = 0, total_ = 0, rejected_ = 0, in_flight_ = 0, next_op_id_ = 1;
   uint64_t shed_pending_ = 0;
+  uint64_t adversaries_ = 0;
   bool stopped_ = false;
   std::function<void()> on_leave_;
 };

@@ -304,8 +304,8 @@ TEST_F(ScenarioTest, UnknownTopLevelKeyNamesItsLineAndTheAllowedKeys) {
   const std::string text = "name = \"x\"\n\ndurration = \"1m\"\n";
   ExpectErrorAt(text, "durration",
                 {"unknown key \"durration\" in the top level",
-                 "allowed: name, description, duration, seed, target, engine, load, clients, sim, "
-                 "output, faults, thresholds"});
+                 "allowed: name, description, duration, seed, target, engine, load, clients, "
+                 "adversaries, sim, output, faults, thresholds"});
 }
 
 TEST_F(ScenarioTest, UnknownKeyInEngine) {
