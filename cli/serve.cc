@@ -16,12 +16,13 @@
 #include "common/duration.h"
 #include "common/url.h"
 #include "engine/engine_stack.h"
-#include "server/http_server.h"
 #include "engine/memory_store.h"
 #include "engine/mysql_store.h"
 #include "procs/child_registry.h"
 #include "procs/fault_proxy.h"
 #include "procs/managed_servers.h"
+#include "server/http_server.h"
+#include "server/readiness.h"
 
 namespace slotsim::cli {
 namespace {
@@ -124,7 +125,22 @@ Status ReadHttp(const po::variables_map& vm, ServeConfig& c) {
   c.http.keep_alive_max = vm["keep-alive-max"].as<size_t>();
   c.http.keep_alive_timeout_s = vm["keep-alive-timeout"].as<int>();
   c.http.listen_backlog = vm["backlog"].as<int>();
+  c.http.io_threads = vm["io-threads"].as<int>();
+  c.http.max_header_bytes = vm["max-header"].as<size_t>();
+  c.http.read_timeout_s = vm["read-timeout"].as<int>();
+  c.http.max_connections = vm["max-connections"].as<size_t>();
+  c.http.max_connections_per_ip = vm["max-connections-per-ip"].as<size_t>();
+  c.http.max_queued = vm["max-queued"].as<size_t>();
   if (c.http.threads < 1 || c.http.threads > 4096) return BadInput("--threads: must be 1..4096");
+  if (c.http.io_threads < 0 || c.http.io_threads > 256) {
+    return BadInput("--io-threads: must be 0..256 (0: one per core, at most 8)");
+  }
+  if (c.http.max_header_bytes < 256) return BadInput("--max-header: must be at least 256");
+  if (c.http.read_timeout_s < 1) return BadInput("--read-timeout: must be >= 1");
+  if (c.http.max_connections < 1 || c.http.max_connections_per_ip < 1) {
+    return BadInput("--max-connections, --max-connections-per-ip: must be at least 1");
+  }
+  if (c.http.max_queued < 1) return BadInput("--max-queued: must be at least 1");
   if (c.http.max_body_bytes < 1) return BadInput("--max-body: must be at least 1");
   if (c.http.keep_alive_max < 1) return BadInput("--keep-alive-max: must be at least 1");
   if (c.http.keep_alive_timeout_s < 1) return BadInput("--keep-alive-timeout: must be >= 1");
@@ -139,6 +155,8 @@ class Backend {
   Status Build(ServeConfig& c, Clock& clock);
   SlotEngine& engine() { return stack_ ? stack_->engine() : *engine_; }
   FailoverStore* failover() { return stack_ ? &stack_->failover() : nullptr; }
+  // /readyz: bookings need MySQL (when there is one); Redis down only means the fallback.
+  http::Readiness Readiness();
   std::string Describe(const ServeConfig& c) const;
 
  private:
@@ -200,6 +218,14 @@ Status Backend::Build(ServeConfig& c, Clock& clock) {
   return Status::Ok();
 }
 
+http::Readiness Backend::Readiness() {
+  if (stack_) return http::StackReadiness(*stack_);
+  if (mysql_) return http::MySqlReadiness(*mysql_);
+  http::Readiness r;
+  r.backends.emplace_back("memory", "up");
+  return r;
+}
+
 std::string Backend::Describe(const ServeConfig& c) const {
   std::string out = "store " + c.store + ", profile " + c.engine.policy.name;
   if (c.redis) out += ", redis " + ToString(*c.redis) + (managed_redis_ ? " (managed)" : "");
@@ -232,6 +258,7 @@ int Serve(ServeConfig& config, const sigset_t& stop_signals) {
     return s.code() == Code::kInvalidArgument ? kExitBadInput : kExitRuntime;
   }
   config.http.on_switch = LogSwitch;
+  config.http.readiness = [&backend] { return backend.Readiness(); };
   HttpServer server(backend.engine(), clock, backend.failover(), config.http);
   if (Status s = server.Start(); !s.ok()) {
     std::cerr << "slotsim serve: " << s.message() << "\n";
@@ -286,10 +313,21 @@ int RunServe(int argc, char** argv) {
       "prefix", po::value<std::string>()->default_value("slotsim_"),
       "Redis key prefix and MySQL table prefix ([A-Za-z0-9_])")(
       "threads", po::value<int>()->default_value(64),
-      "worker threads; each open keep-alive connection holds one (size to the client's "
-      "connection count)")(
+      "worker threads running engine calls (connections hold none: they live on the event "
+      "loops)")("io-threads", po::value<int>()->default_value(0),
+                "event loops accepting, reading and writing (0: one per core, at most 8)")(
       "max-body", po::value<size_t>()->default_value(64 * 1024),
-      "largest request body in bytes; larger ones get 413 (form bodies: at most 8192)")(
+      "largest request body in bytes; larger ones get 413")(
+      "max-header", po::value<size_t>()->default_value(16 * 1024),
+      "largest request line + header block in bytes; larger ones get 431")(
+      "read-timeout", po::value<int>()->default_value(10),
+      "seconds a request's headers, then its body, may take to arrive; slower ones get 408")(
+      "max-connections", po::value<size_t>()->default_value(10000),
+      "client connections open at once; more are answered 503 and closed")(
+      "max-connections-per-ip", po::value<size_t>()->default_value(1000),
+      "client connections open at once from one address; more are answered 503")(
+      "max-queued", po::value<size_t>()->default_value(1024),
+      "requests waiting for a worker; more are answered 503 with Retry-After")(
       "keep-alive-max", po::value<size_t>()->default_value(1000000),
       "requests served on one connection before the server closes it")(
       "keep-alive-timeout", po::value<int>()->default_value(5),

@@ -140,4 +140,24 @@ std::string HealthJson(StorageMode mode) {
   return Dump({{"status", "ok"}, {"storage_mode", std::string(StorageModeName(mode))}});
 }
 
+namespace {
+Json BackendsJson(const Readiness& r) {
+  Json out = Json::object();
+  for (const auto& [name, state] : r.backends) out[name] = state;
+  return out;
+}
+}  // namespace
+
+std::string ReadinessJson(const Readiness& r, StorageMode mode) {
+  return Dump({{"status", r.ready ? "ready" : "not_ready"},
+               {"storage_mode", std::string(StorageModeName(mode))},
+               {"backends", BackendsJson(r)}});
+}
+
+std::string HealthJson(const Readiness& r, StorageMode mode) {
+  return Dump({{"status", r.ready ? "ok" : "unavailable"},
+               {"storage_mode", std::string(StorageModeName(mode))},
+               {"backends", BackendsJson(r)}});
+}
+
 }  // namespace slotsim::http

@@ -158,6 +158,10 @@ std::string_view RouteName(Route route) {
       return "appointment_cancel";
     case Route::kHealthz:
       return "healthz";
+    case Route::kLivez:
+      return "livez";
+    case Route::kReadyz:
+      return "readyz";
     case Route::kMetrics:
       return "metrics";
     case Route::kNotFound:
@@ -177,6 +181,8 @@ RouteMatch ResolveRoute(std::string_view method, std::string_view path, std::str
   if (method == "HEAD") method = "GET";
   if (method == "POST" && path == "/wp-admin/admin-ajax.php") return {Route::kHeartbeat, ""};
   if (method == "GET" && path == "/healthz") return {Route::kHealthz, ""};
+  if (method == "GET" && path == "/livez") return {Route::kLivez, ""};
+  if (method == "GET" && path == "/readyz") return {Route::kReadyz, ""};
   if (method == "GET" && path == "/metrics") return {Route::kMetrics, ""};
   std::optional<std::string> rest = RestPath(path, query);
   if (!rest) return {};
@@ -430,6 +436,13 @@ HttpError ErrorForStatus(int status) {
       return {415, "unsupported_media_type", "send JSON or form-encoded bodies", ""};
     case 416:
       return {416, "range_not_satisfiable", "bad Range header", ""};
+    case 408:
+      return {408, "request_timeout", "the request did not arrive in time", ""};
+    case 431:
+      return {431, "request_header_fields_too_large",
+              "request headers larger than the server accepts", ""};
+    case 503:
+      return {503, "service_unavailable", "the server is at a limit; retry later", ""};
     default:
       break;
   }

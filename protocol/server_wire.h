@@ -33,7 +33,9 @@ enum class Route {
   kGetAppointment,     // GET  appointease/v1/appointments/{id}   (slotsim serve only)
   kReschedule,         // PUT  appointease/v1/appointments/{id}
   kCancel,             // DELETE appointease/v1/appointments/{id}
-  kHealthz,            // GET /healthz
+  kHealthz,            // GET /healthz  (ready: 200; bookings cannot be taken: 503)
+  kLivez,              // GET /livez    (the process answers: always 200)
+  kReadyz,             // GET /readyz   (each backend's state; 503 when bookings cannot be taken)
   kMetrics,            // GET /metrics
   kNotFound,           // anything else
 };
@@ -208,5 +210,16 @@ std::string AvailabilityJson(const Availability& availability);
 std::string BookingJson(const Booking& booking);
 // {status: ok, storage_mode}.
 std::string HealthJson(StorageMode mode);
+
+// What /readyz and /healthz report: whether bookings can be taken now, and each backend's
+// state in words ("up", "down: <why>", "breaker open, probing", "restarting (attempt 2)").
+struct Readiness {
+  bool ready = true;
+  std::vector<std::pair<std::string, std::string>> backends;  // ("mysql", "up"), ...
+};
+// {status: ready|not_ready, storage_mode, backends: {name: state}}.
+std::string ReadinessJson(const Readiness& r, StorageMode mode);
+// /healthz: {status: ok|unavailable, storage_mode, backends: {...}}.
+std::string HealthJson(const Readiness& r, StorageMode mode);
 
 }  // namespace slotsim::http

@@ -1,19 +1,19 @@
 // HttpServer: the reference SlotEngine over HTTP with the AppointEase wire format
-// (docs/protocol.md), on cpp-httplib; what `slotsim serve` runs. Requests are answered by
-// HttpApi (http_api.h); this class owns the listening socket, the worker pool, the transport's
-// own errors (malformed HTTP, oversized bodies) as JSON, metrics and the orderly stop.
+// (docs/protocol.md); what `slotsim serve` runs. Requests are answered by HttpApi (routes.h);
+// this class puts it on net::HttpServer (net/http_server.h, docs/net.md): accept, reads and
+// writes run on `io_threads` event loops, engine calls on a bounded pool of `threads` workers,
+// so a slow store or thousands of idle or slow clients hold no event loop and no worker.
 //
-// Production settings (docs/platform.md, "cpp-httplib as Debian ships it"):
-// TCP_NODELAY on, a listen backlog of `listen_backlog` (re-listen on the bound socket), a pool
-// of `threads` workers, keep-alive up to `keep_alive_max` requests per connection, bodies above
-// `max_body_bytes` refused with 413, chunked or not (form-encoded bodies also above httplib's
-// fixed 8 KiB), SO_REUSEADDR without httplib's SO_REUSEPORT (a busy port fails Start). Every
-// answer is JSON, including 404 for unknown routes and 400 for malformed requests.
-//
-// The worker pool is thread-per-connection (httplib's model): an open keep-alive connection
-// occupies one worker until it closes or idles for `keep_alive_timeout_s`; connections beyond
-// `threads` wait, accepted, until a worker frees. Size `threads` to the clients' connection
-// count. httplib waits on sockets with select(), so a descriptor number >= 1024 is answered 500.
+// Hard limits (each an option here and a `slotsim serve` flag; each hit is answered as JSON
+// with its status and counted in /metrics as slotsim_http_transport_total{event=...}):
+// request line + headers over max_header_bytes -> 431; body over max_body_bytes -> 413;
+// headers or body not complete within read_timeout_s -> 408 (slowloris); idle keep-alive
+// connections closed after keep_alive_timeout_s; more than max_connections open, or
+// max_connections_per_ip from one address -> 503; more than max_queued requests waiting for a
+// worker -> 503 with Retry-After; keep_alive_max requests per connection. Framing is strict
+// (duplicate or invalid Content-Length, Content-Length with Transfer-Encoding -> 400) and
+// pipelined requests are answered in order. A request whose client closed while it waited for
+// a worker is dropped, never run.
 //
 // Latency for metrics is measured with the steady clock around each handler (wall time by
 // nature, like the process supervision of the real-time targets).
@@ -27,18 +27,27 @@
 #include "common/status.h"
 #include "engine/failover_store.h"
 #include "engine/slot_engine.h"
+#include "protocol/server_wire.h"
 
 namespace slotsim {
 
 struct HttpServerOptions {
-  std::string host = "127.0.0.1";
-  int port = 8080;  // 0: the kernel picks a free port; port() tells which
-  int threads = 64;
+  std::string host = "127.0.0.1";  // an IPv4 or IPv6 address literal
+  int port = 8080;                 // 0: the kernel picks a free port; port() tells which
+  int threads = 64;                // workers running engine calls
+  int io_threads = 0;              // event loops; 0: one per core, at most 8
   size_t max_body_bytes = 64 * 1024;
-  size_t keep_alive_max = 1000000;  // requests per connection before the server closes it
-  int keep_alive_timeout_s = 5;     // an idle keep-alive connection is closed after this
-  int read_timeout_s = 5;           // a request that stalls this long mid-read is dropped
+  size_t max_header_bytes = 16 * 1024;   // request line + header block
+  size_t keep_alive_max = 1000000;       // requests per connection before the server closes it
+  int keep_alive_timeout_s = 5;          // an idle keep-alive connection is closed after this
+  int read_timeout_s = 10;               // headers, then the body, must arrive within this
+  size_t max_connections = 10000;        // open at once
+  size_t max_connections_per_ip = 1000;  // open at once from one client address
+  size_t max_queued = 1024;              // requests waiting for a worker
   int listen_backlog = 4096;
+  // /readyz and /healthz: whether bookings can be taken, per backend (routes.h,
+  // HttpApi::SetReadiness). Null: the store's own Ping().
+  std::function<http::Readiness()> readiness;
   // Called after every mode switch of the FailoverStore (on the switching thread, no locks
   // held), e.g. to log it. Optional.
   std::function<void(const ModeSwitch&)> on_switch;

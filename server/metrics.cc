@@ -135,7 +135,14 @@ std::string HttpMetrics::Text(StorageMode mode, bool has_failover) const {
   AppendLatency(out);
   AppendCalls(out);
   AppendState(out, mode, has_failover);
+  std::lock_guard<std::mutex> lock(transport_mu_);
+  if (transport_) transport_(out);
   return out;
+}
+
+void HttpMetrics::SetTransportText(std::function<void(std::string&)> append) {
+  std::lock_guard<std::mutex> lock(transport_mu_);
+  transport_ = std::move(append);
 }
 
 }  // namespace slotsim::http

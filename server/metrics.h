@@ -12,6 +12,10 @@
 //   breaker_open                              1 while a FailoverStore serves from MySQL
 //   mode_switches_total                       FailoverStore switches since start
 //   uptime_seconds
+//   http_connections_open, http_connections_peak, http_transport_total{event}
+//                                             the HTTP front's own counters (connections,
+//                                             limits hit: server/http_server.h), when it set
+//                                             SetTransportText
 // Live holds are not exported: counting them needs a scan of every day on Redis.
 // Thread-safe.
 #pragma once
@@ -20,6 +24,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <mutex>
 #include <string>
 
 #include "common/clock.h"
@@ -37,6 +43,8 @@ class HttpMetrics {
   void RecordRequest(Route route, int status, Micros handler_time);
   void RecordCall(Call call, Code result);
   void RecordSwitch() { switches_.fetch_add(1, std::memory_order_relaxed); }
+  // Appends the transport's series to every Text() (null: none). Thread-safe.
+  void SetTransportText(std::function<void(std::string&)> append);
 
   // The exposition text. `has_failover` adds breaker_open.
   std::string Text(StorageMode mode, bool has_failover) const;
@@ -67,6 +75,8 @@ class HttpMetrics {
   std::array<RouteCounters, kRouteCount> routes_{};
   std::array<std::array<Counter, kCodeCount>, kCallCount> calls_{};
   Counter switches_{0};
+  mutable std::mutex transport_mu_;
+  std::function<void(std::string&)> transport_;
   const std::chrono::steady_clock::time_point started_;
 };
 

@@ -76,8 +76,16 @@ ApiResponse HttpApi::Dispatch(const RouteMatch& match, const ApiRequest& request
       return Reschedule(match.booking_id, request);
     case Route::kCancel:
       return Cancel(match.booking_id, request);
-    case Route::kHealthz:
+    case Route::kHealthz: {
+      const Readiness r = CurrentReadiness();
+      return Answer(r.ready ? 200 : 503, HealthJson(r, engine_.store().mode()));
+    }
+    case Route::kLivez:
       return Answer(200, HealthJson(engine_.store().mode()));
+    case Route::kReadyz: {
+      const Readiness r = CurrentReadiness();
+      return Answer(r.ready ? 200 : 503, ReadinessJson(r, engine_.store().mode()));
+    }
     case Route::kMetrics:
       return Metrics();
     case Route::kNotFound:
@@ -250,6 +258,16 @@ ApiResponse HttpApi::Cancel(const std::string& booking_id, const ApiRequest& req
     return ErrorAnswer(ErrorFromEngine(cancelled.status(), Call::kCancel));
   }
   return Answer(200, BookingJson(*cancelled));
+}
+
+Readiness HttpApi::CurrentReadiness() {
+  if (readiness_) return readiness_();
+  Readiness r;
+  const Status ping = engine_.store().Ping();
+  r.ready = ping.ok();
+  r.backends.emplace_back(std::string(StorageModeName(engine_.store().mode())),
+                          ping.ok() ? "up" : "down: " + ping.message());
+  return r;
 }
 
 ApiResponse HttpApi::Metrics() {

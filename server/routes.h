@@ -18,6 +18,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -55,6 +56,11 @@ class HttpApi {
   // Answers one request. Never throws.
   ApiResponse Handle(const ApiRequest& request);
 
+  // How /readyz and /healthz learn whether bookings can be taken (called per request, on a
+  // worker; keep it quick: e.g. one ping per backend). Unset: the store's own Ping().
+  // Set before serving.
+  void SetReadiness(std::function<Readiness()> readiness) { readiness_ = std::move(readiness); }
+
  private:
   ApiResponse Dispatch(const RouteMatch& match, const ApiRequest& request);
   ApiResponse Heartbeat(const ApiRequest& request);
@@ -67,6 +73,7 @@ class HttpApi {
   ApiResponse Reschedule(const std::string& booking_id, const ApiRequest& request);
   ApiResponse Cancel(const std::string& booking_id, const ApiRequest& request);
   ApiResponse Metrics();
+  Readiness CurrentReadiness();
 
   // The heartbeat's select / deselect actions; `poll_client` fills a missing client_id.
   ActionResult SelectAction(const SlotFields& slot, const std::string& poll_client);
@@ -88,6 +95,7 @@ class HttpApi {
   const bool has_failover_;
   const int64_t key_epoch_ms_;  // server-made idempotency keys: "srv-<epoch>-<seq>"
   std::atomic<uint64_t> key_seq_{0};
+  std::function<Readiness()> readiness_;
 };
 
 }  // namespace slotsim::http
