@@ -96,6 +96,10 @@ struct CheckerOptions {
   // declared later still classify them. Beyond this many, a conflict is classified against the
   // windows declared by the time it settles.
   size_t max_conflict_intervals = size_t{1} << 22;
+  // Double-booking candidates (a booking joining a slot that already has one: 32 bytes plus 8
+  // per other booking) kept until Finish() knows which bookings were lost. Beyond this many, a
+  // candidate is decided when it settles, as if no booking were lost.
+  size_t max_double_candidates = size_t{1} << 20;
 };
 
 // A period during which Redis was out or the engine had not yet settled back on it: from the
@@ -141,6 +145,7 @@ struct CheckerMemory {
   size_t pending_tasks = 0;       // scheduled settle decisions
   size_t pending_visibility = 0;  // selects waiting to be seen
   size_t conflict_intervals = 0;  // kept to classify conflicts against failover windows
+  size_t double_candidates = 0;   // kept until Finish() knows the lost bookings
 };
 
 class Checker : public HistorySink {
