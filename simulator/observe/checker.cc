@@ -223,9 +223,12 @@ ConsistencyReport Checker::Impl::Report() const {
 }
 
 CheckerMemory Checker::Impl::Memory() const {
-  return {live_beliefs_,        slots_.size(),
-          bookings_.size(),     tasks_.size(),
-          pending_visibility_,  conflict_intervals_.size(),
+  return {live_beliefs_,
+          slots_.size(),
+          bookings_.size(),
+          tasks_.size(),
+          pending_visibility_,
+          conflict_intervals_.size(),
           double_candidates_.size()};
 }
 

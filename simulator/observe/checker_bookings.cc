@@ -57,8 +57,7 @@ void Checker::Impl::CheckBooking(const Task& t) {
     if (others == 1) ++counts_.double_bookings;
     if (keep && others >= 1) {
       // Provisional: Finish() takes lost bookings away and decides again.
-      double_candidates_.push_back(
-          {t.a, t.b, t.at_us, static_cast<uint32_t>(first_other), others});
+      double_candidates_.push_back({t.a, t.b, t.at_us, static_cast<uint32_t>(first_other), others});
       if (others == 1) ++provisional_doubles_;
     } else {
       candidate_others_.resize(first_other);

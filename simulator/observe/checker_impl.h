@@ -123,9 +123,9 @@ struct SlotState {
 struct BookingState {
   uint64_t slot = 0;  // last acknowledged slot
   bool acked = false;
-  bool cancel_invoked = false;  // any outcome: excuses a missing booking
-  bool cancelled = false;       // a cancel with outcome ok or unknown: no longer active
-  bool slot_uncertain = false;  // a reschedule with unknown outcome since the last ack
+  bool cancel_invoked = false;    // any outcome: excuses a missing booking
+  bool cancelled = false;         // a cancel with outcome ok or unknown: no longer active
+  bool slot_uncertain = false;    // a reschedule with unknown outcome since the last ack
   int64_t interval_acked_us = 0;  // start of its interval on `slot` (its last one)
   int64_t last_ack_us = 0;        // completion of the latest OK answer that named it
 };

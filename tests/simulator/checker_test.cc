@@ -476,10 +476,10 @@ TEST_F(CheckerTest, TwoBookingsStillThereAtTheEndAreOneDoubleBesideALostOne) {
       Confirm("B", "09:00", "kb", "APT-2026-000002", 4900, 5000),
       Confirm("C", "09:00", "kc", "APT-2026-000003", 5900, 6000),  // B's is still there
   };
-  const ConsistencyReport r = Run(ops,
-                                  {Final("APT-2026-000002", "B", "09:00", "kb"),
-                                   Final("APT-2026-000003", "C", "09:00", "kc")},
-                                  10000);
+  const ConsistencyReport r = Run(
+      ops,
+      {Final("APT-2026-000002", "B", "09:00", "kb"), Final("APT-2026-000003", "C", "09:00", "kc")},
+      10000);
   EXPECT_EQ(r.lost_bookings, 1u);
   EXPECT_EQ(r.double_bookings, 1u);
 }
@@ -507,10 +507,10 @@ TEST_F(CheckerTest, ALostBookingLeavesTheFinalStateDoubleToTheBookingsThere) {
       Confirm("A", "09:00", "ka", "APT-2026-000001", 900, 1000),
       Confirm("B", "09:00", "kb", "APT-2026-000002", 4900, 5000),
   };
-  const ConsistencyReport r = Run(ops,
-                                  {Final("APT-2026-000002", "B", "09:00", "kb"),
-                                   Final("APT-2026-000009", "P", "09:00", "kp")},
-                                  10000);
+  const ConsistencyReport r = Run(
+      ops,
+      {Final("APT-2026-000002", "B", "09:00", "kb"), Final("APT-2026-000009", "P", "09:00", "kp")},
+      10000);
   EXPECT_EQ(r.lost_bookings, 1u);
   EXPECT_EQ(r.phantom_bookings, 1u);
   EXPECT_EQ(r.double_bookings, 1u);  // B's and the phantom, in the final state

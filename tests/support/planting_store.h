@@ -73,8 +73,8 @@ class PlantingStore final : public StoreWrapper {
     plain.reassert_time.reset();
     StatusOr<DayState> day = StoreWrapper::Poll(plain);
     if (!day.ok()) return day;
-    const bool booked = std::find(day->booked.begin(), day->booked.end(), slot.time) !=
-                        day->booked.end();
+    const bool booked =
+        std::find(day->booked.begin(), day->booked.end(), slot.time) != day->booked.end();
     day->own = HoldAnswer{slot.time, booked ? HoldStatus::kTaken : HoldStatus::kLost, {}};
     ++out_.holds_reported_lost;
     return day;
