@@ -146,6 +146,7 @@ TEST_F(HistoryIoTest, SpecialLinesRoundTrip) {
   options.hold_ttl = Millis(120000);
   options.max_op_duration = Millis(2500);
   options.max_conflict_intervals = 17;
+  options.max_double_candidates = 5;
   Booking active{"APT-2026-000001",      "c1",  {2, "2026-12-01", "09:00"}, "k-1",
                  BookingStatus::kActive, At(12)};
   Booking cancelled{"x\"y", "c2", {3, "2026-12-02", "10:00"}, "", BookingStatus::kCancelled,
@@ -167,6 +168,7 @@ TEST_F(HistoryIoTest, SpecialLinesRoundTrip) {
   EXPECT_EQ(extras.checker_options->hold_ttl, Millis(120000));
   EXPECT_EQ(extras.checker_options->max_op_duration, Millis(2500));
   EXPECT_EQ(extras.checker_options->max_conflict_intervals, 17u);
+  EXPECT_EQ(extras.checker_options->max_double_candidates, 5u);
   const std::vector<FailoverWindow> windows = {{At(1000), At(2000)}, {At(5000), At(9000)}};
   EXPECT_EQ(extras.failover_windows, windows);
   ASSERT_TRUE(extras.has_final_bookings);
