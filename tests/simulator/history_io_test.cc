@@ -243,10 +243,18 @@ TEST_F(HistoryIoTest, OfflineCheckEqualsOnlineCheck) {
   seen.others_held = {"09:00"};
   tee.Record(seen);
   tee.Record(Op(3, OpKind::kSelect, "B", "09:00", 4900, 5000));
-  OpRecord lost = Op(4, OpKind::kPoll, "A", "09:00", 6400, 6500);
+  // A is still told it holds 09:00 after B got it (two holders), then that it lost it.
+  OpRecord held = Op(4, OpKind::kPoll, "A", "09:00", 6400, 6450);
+  held.own = HoldStatus::kHeld;
+  held.hold_expires = At(306000);
+  tee.Record(held);
+  OpRecord lost = Op(5, OpKind::kPoll, "A", "09:00", 7000, 7100);
   lost.own = HoldStatus::kLost;
-  lost.others_held = {"09:00"};  // B's hold, seen by A
+  lost.others_held = {"09:00"};  // a re-assert of 09:00: no sample of B's hold
   tee.Record(lost);
+  OpRecord sees_b = Op(6, OpKind::kPoll, "C", "", 8000, 8010);
+  sees_b.others_held = {"09:00"};
+  tee.Record(sees_b);
   for (int i = 0; i < 3; ++i) {
     OpRecord c = Op(10 + i, OpKind::kConfirm, "D" + std::to_string(i), "11:00", 9000 + i * 100,
                     9050 + i * 100);
