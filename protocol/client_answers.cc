@@ -109,9 +109,15 @@ std::optional<HoldAnswer> OwnHold(const OpRequest& req, const JsonObject& doc, c
     }
     return a;
   }
-  // No appointease_hold (servers other than slotsim serve): judged from the lists.
+  // No appointease_hold (servers other than slotsim serve): the lists name no owner, so they
+  // never say the caller holds its time. Listed: held by someone, perhaps another client — no
+  // answer about the caller's hold. Booked: taken. In neither, with redis_status "available"
+  // (the plugin lists every hold in Redis, the caller's own included): nobody holds it, so the
+  // caller's hold is gone. In neither otherwise (the plugin's fallback mode lists no holds):
+  // no answer.
   if (Contains(p.booked, time)) return HoldAnswer{time, HoldStatus::kTaken, invoked};
-  if (Contains(p.held, time)) return HoldAnswer{time, HoldStatus::kHeld, invoked + o.hold_ttl};
+  if (Contains(p.held, time)) return std::nullopt;
+  if (p.redis_status == "available") return HoldAnswer{time, HoldStatus::kLost, invoked};
   return std::nullopt;
 }
 

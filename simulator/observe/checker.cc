@@ -116,8 +116,7 @@ void Checker::Impl::OnSelect(const OpRecord& op, uint64_t client, uint64_t slot)
     cur = kNone;
   }
   if (op.outcome == Outcome::kOk) {
-    const int64_t expiry = op.hold_expires ? Us(*op.hold_expires) : SatAdd(completed, ttl_us_);
-    const uint32_t id = RenewOrStart(cur, client, slot, invoked, completed, expiry);
+    const uint32_t id = RenewOrStart(cur, client, slot, op);
     AddPendingVisibility(slot, id, completed);
   } else if (op.outcome == Outcome::kFail && cur != kNone) {
     EndBelief(cur, completed);  // told it does not hold S
@@ -133,7 +132,7 @@ void Checker::Impl::OnDeselect(const OpRecord& op, uint64_t client, uint64_t slo
 
 void Checker::Impl::OnPoll(const OpRecord& op, uint64_t client, uint64_t slot) {
   if (op.outcome != Outcome::kOk) return;
-  const int64_t invoked = Us(op.invoked), completed = Us(op.completed);
+  const int64_t invoked = Us(op.invoked);
   bool stale = false;
   uint32_t cur = Current(client, DayOf(slot), invoked, &stale);
   if (TimeOf(slot) != kNoTime && op.own && !stale) {
@@ -142,14 +141,12 @@ void Checker::Impl::OnPoll(const OpRecord& op, uint64_t client, uint64_t slot) {
         EndBelief(cur, invoked);
         cur = kNone;
       }
-      const int64_t expiry = op.hold_expires ? Us(*op.hold_expires) : SatAdd(completed, ttl_us_);
-      RenewOrStart(cur, client, slot, invoked, completed, expiry);
+      RenewOrStart(cur, client, slot, op);
     } else if (cur != kNone && beliefs_[cur].slot == slot) {
-      if (invoked < beliefs_[cur].expiry_us) ++counts_.lost_holds;
-      EndBelief(cur, completed);
+      LoseBelief(cur, op);
     }
   }
-  VisibilityOnPoll(op, client, DayOf(slot));
+  VisibilityOnPoll(op, client, slot);
   ReleaseOnPoll(op, client, DayOf(slot));
 }
 
@@ -176,7 +173,10 @@ void Checker::Impl::OnReschedule(const OpRecord& op, uint64_t client, uint64_t s
   const uint64_t booking = BookingKeyOf(op.booking_id);
   BookingState& st = bookings_[booking];
   if (st.acked && st.slot == slot) {
-    if (op.outcome == Outcome::kOk) st.slot_uncertain = false;
+    if (op.outcome == Outcome::kOk) {
+      st.slot_uncertain = false;
+      st.last_ack_us = std::max(st.last_ack_us, completed);
+    }
     return;  // already there: an idempotent repeat
   }
   if (st.acked) EndInterval(booking, st.slot, invoked);
@@ -231,8 +231,13 @@ ConsistencyReport Checker::Impl::Report() const {
 }
 
 CheckerMemory Checker::Impl::Memory() const {
-  return {live_beliefs_, slots_.size(),       bookings_.size(),
-          tasks_.size(), pending_visibility_, conflict_intervals_.size()};
+  return {live_beliefs_,
+          slots_.size(),
+          bookings_.size(),
+          tasks_.size(),
+          pending_visibility_,
+          conflict_intervals_.size(),
+          double_candidates_.size()};
 }
 
 // ---- Checker ----------------------------------------------------------------------------

@@ -20,7 +20,7 @@
 // records beyond that are skipped, not checked); booking ids "APT-YYYY-NNNNNN" are packed into
 // an integer and other ids are interned.
 //
-// THE RULES (each figure of ConsistencyReport):
+// THE RULES (each figure of ConsistencyReport). docs/consistency.md states the same rules.
 //
 // belief — client C believes it holds slot S from the completion of an OK select of S (or of an
 //   OK poll with selected_time S answering own=held) until the earliest of: the invocation of
@@ -31,35 +31,62 @@
 //   hold_expires, else its completion + hold_ttl). An OK select or held poll invoked before the
 //   expiry extends it (one belief); one invoked after it starts a new belief. A record of C
 //   invoked before C's current belief on that day began (a concurrent, older operation) does not
-//   change the belief. At Finish() open beliefs are cut at `end`.
+//   change the belief. At Finish() open beliefs are cut at `end`. Only an answer that names the
+//   caller as the holder says held: a server without appointease_hold never does (its lists
+//   name no owner; protocol/client_answers.cc), so there only selects start and extend beliefs.
 //
 // hold_conflicts — pairs of beliefs of two different clients on one slot whose intervals
-//   overlap for a positive time. Each pair of belief episodes counts once; the overlaps' lengths
-//   are summed in hold_conflict_total_ms. hold_conflicts_outside_failover counts the pairs whose
-//   overlap interval [start, end) intersects no failover window [start, end] (a partial overlap
-//   with a window is inside).
+//   overlap for a positive time, except a pair charged to a lost hold: the belief that began
+//   first (either, if both began at once) ended as a lost hold (below), and no answer affirmed
+//   it (an OK select of S by it, or a poll answering held) invoked at or after the other
+//   belief's start. The server then evidently no longer kept that hold when it granted the
+//   other one: the overlap is the lost hold's, counted once, there. A server that grants a held
+//   slot to a second client while still telling the first it holds it (a held poll of the
+//   first, invoked after the second's start) counts a conflict, whatever happens next; so
+//   does an overlap whose earlier belief never ends as a lost hold (the later one may). Each
+//   pair of belief episodes counts once; the overlaps' lengths are summed in
+//   hold_conflict_total_ms. hold_conflicts_outside_failover counts the pairs whose overlap
+//   interval [start, end) intersects no failover window [start, end] (a partial overlap with a
+//   window is inside).
 //
 // lost_holds — a belief ended by a poll answering lost or taken for its slot, where the poll
-//   was invoked before the belief's expiry and the belief had not ended otherwise (no deselect,
+//   was invoked before the belief's sure expiry (the latest hold_expires stated by an answer
+//   that extended it; for an answer without one, that operation's invocation + hold_ttl: the
+//   server's own TTL started no earlier) and the belief had not ended otherwise (no deselect,
 //   no select of another slot, no confirm by its holder): the hold vanished before its TTL.
+//   Without appointease_hold a poll answers taken when the time is booked, and lost when the
+//   time is in neither list while the answer says redis_status "available" (the plugin lists
+//   every hold it has in Redis, the caller's own included); a time listed as held, or missing
+//   from an answer that does not say so (the plugin's fallback lists no holds), is no answer.
+//   A hold that vanishes there is measured only when a later poll of its holder says so.
 //
 // visibility_lag_ms — for an OK select of S by A completing at t0, consider the OK polls of the
-//   same (employee, date) by clients other than A invoked after t0 and before A's belief ends.
-//   If the earliest-invoked of them shows S in others_held, the lag is 0; otherwise it is the
-//   invocation time of the earliest-invoked one that shows S, minus t0. If none shows S before
-//   A's belief ends, nothing is recorded and visibility_unseen counts it. Only the latest
-//   pending select per slot is followed: a newer OK select of S by another belief resolves the
-//   older one at once (a sighting is recorded, otherwise it counts as unseen). Selects still
-//   pending when Finish() cuts their belief at `end` count nowhere. A re-select of S by the same
-//   belief keeps the earlier t0.
+//   same (employee, date) by clients other than A, not re-asserting S (a poll with
+//   selected_time S comes from a client that believes it holds S itself: no observer of A's
+//   hold), invoked after t0 and before A's belief ends. If the earliest-invoked of them shows S
+//   in others_held, the lag is 0; otherwise it is the invocation time of the earliest-invoked
+//   one that shows S, minus t0. If none shows S before A's belief ends, nothing is recorded and
+//   visibility_unseen counts it. Only the latest pending select per slot is followed: a newer
+//   OK select of S by another belief resolves the older one at once (a sighting is recorded,
+//   otherwise it counts as unseen). Selects still pending when Finish() cuts their belief at
+//   `end` count nowhere. A re-select of S by the same belief keeps the earlier t0.
 //
 // double_bookings — a booking is acknowledged-active on a slot from the completion of an OK
 //   confirm (or OK reschedule onto that slot) that named it until the invocation of a cancel of
-//   it (outcome ok or unknown) or of a reschedule moving it away (ok or unknown). The count is
-//   the number of double-booking episodes: maximal stretches of time during which a slot has
-//   two or more acknowledged-active bookings (one more each time a slot goes from one to two).
-//   Plus, at Finish(), each slot with more than one active booking in the final state, unless
-//   the slot is still inside a history episode at `end` (then it is the same episode).
+//   it (outcome ok or unknown) or of a reschedule moving it away (ok or unknown) — except that
+//   a lost booking (below) is taken to have vanished right after the last OK answer that named
+//   it: its interval on its last acknowledged slot ends there. (The history cannot tell when it
+//   vanished; a slot rebooked after that answer is the lost booking's, not a double booking,
+//   while an overlap up to it, both bookings then in evidence, still counts.) The count is the
+//   number of double-booking episodes: maximal stretches of time during which a slot has two
+//   or more acknowledged-active bookings (one more each time a booking joins a slot that has
+//   exactly one). Plus, at Finish(), each slot with more than one active booking in the final
+//   state, unless the slot is still inside a history episode at `end` (then it is the same
+//   episode). Which bookings are lost is known only at Finish(): before it, episodes are counted
+//   as if none were; each moment a booking joins a slot that already has one is kept (its slot,
+//   time, booking and the other bookings' ids: 32 + 8 per other bytes, at most
+//   max_double_candidates of them) and Finish() decides it again. Beyond the cap a moment is
+//   decided when it settles, as if no booking were lost.
 //
 // lost_bookings — at Finish(): a booking acknowledged by an OK confirm or reschedule, for
 //   which no cancel was ever invoked (any outcome excuses it), that is absent from the final
@@ -84,7 +111,7 @@
 //   with an unknown outcome excuses it (it may have taken effect).
 //
 // Counts before Finish() cover only what has settled; lost and phantom bookings, and the final
-// state's double bookings, exist only after it.
+// state's double bookings, exist only after it, and double_bookings may still go down at it.
 #pragma once
 
 #include <cstddef>
@@ -109,6 +136,10 @@ struct CheckerOptions {
   // declared later still classify them. Beyond this many, a conflict is classified against the
   // windows declared by the time it settles.
   size_t max_conflict_intervals = size_t{1} << 22;
+  // Double-booking candidates (a booking joining a slot that already has one: 32 bytes plus 8
+  // per other booking) kept until Finish() knows which bookings were lost. Beyond this many, a
+  // candidate is decided when it settles, as if no booking were lost.
+  size_t max_double_candidates = size_t{1} << 20;
 };
 
 // A period during which Redis was out or the engine had not yet settled back on it: from the
@@ -156,6 +187,7 @@ struct CheckerMemory {
   size_t pending_tasks = 0;       // scheduled settle decisions
   size_t pending_visibility = 0;  // selects waiting to be seen
   size_t conflict_intervals = 0;  // kept to classify conflicts against failover windows
+  size_t double_candidates = 0;   // kept until Finish() knows the lost bookings
 };
 
 class Checker : public HistorySink {

@@ -13,21 +13,27 @@ uint32_t Checker::Impl::Current(uint64_t client, uint64_t day, int64_t invoked, 
   return it->second;
 }
 
-uint32_t Checker::Impl::RenewOrStart(uint32_t cur, uint64_t client, uint64_t slot, int64_t invoked,
-                                     int64_t completed, int64_t expiry) {
+uint32_t Checker::Impl::RenewOrStart(uint32_t cur, uint64_t client, uint64_t slot,
+                                     const OpRecord& op) {
+  const int64_t invoked = Us(op.invoked), completed = Us(op.completed);
+  const int64_t expiry = op.hold_expires ? Us(*op.hold_expires) : SatAdd(completed, ttl_us_);
+  const int64_t sure = op.hold_expires ? expiry : SatAdd(invoked, ttl_us_);
   if (cur != kNone) {
     Belief& b = beliefs_[cur];
     if (invoked < b.expiry_us) {
       // Its close task finds the later expiry and moves itself.
       b.expiry_us = std::max(b.expiry_us, expiry);
+      b.sure_expiry_us = std::max(b.sure_expiry_us, sure);
+      b.last_held_us = std::max(b.last_held_us, invoked);
       return cur;
     }
     UnindexBelief(cur);  // lapsed at its expiry; its close task is queued
   }
-  return StartBelief(client, slot, completed, expiry);
+  return StartBelief(client, slot, op, expiry, sure);
 }
 
-uint32_t Checker::Impl::StartBelief(uint64_t client, uint64_t slot, int64_t start, int64_t expiry) {
+uint32_t Checker::Impl::StartBelief(uint64_t client, uint64_t slot, const OpRecord& op,
+                                    int64_t expiry, int64_t sure_expiry) {
   uint32_t id;
   if (!free_beliefs_.empty()) {
     id = free_beliefs_.back();
@@ -36,19 +42,41 @@ uint32_t Checker::Impl::StartBelief(uint64_t client, uint64_t slot, int64_t star
     id = static_cast<uint32_t>(beliefs_.size());
     beliefs_.emplace_back();
   }
+  const int64_t start = Us(op.completed);
   Belief& b = beliefs_[id];
   b.client = client;
   b.slot = slot;
   b.start_us = start;
   b.expiry_us = std::max(expiry, start);
   b.ended_us = kNever;
+  b.sure_expiry_us = sure_expiry;
+  b.last_held_us = Us(op.invoked);
   b.state = BeliefState::kOpen;
   b.clipped = false;
+  b.lost = false;
   ++live_beliefs_;
   slots_[slot].beliefs.push_back(id);
   index_[{client, DayOf(slot)}] = id;
   ScheduleClose(id);
   return id;
+}
+
+// A poll answered lost or taken for the belief's slot: the belief ends; if the poll was sent
+// before the hold could have expired, the hold vanished early.
+void Checker::Impl::LoseBelief(uint32_t id, const OpRecord& op) {
+  Belief& b = beliefs_[id];
+  if (Us(op.invoked) < b.sure_expiry_us) {
+    ++counts_.lost_holds;
+    b.lost = true;
+  }
+  EndBelief(id, Us(op.completed));
+}
+
+// The overlap of `first` (began no later) with `second` is the lost hold's, not a conflict,
+// when `first` ended as a lost hold and no answer affirmed it from `second`'s start on: the
+// server let `second` take a slot it evidently no longer kept for `first`.
+bool Checker::Impl::ChargedToLostHold(const Belief& first, const Belief& second) {
+  return first.start_us <= second.start_us && first.lost && first.last_held_us < second.start_us;
 }
 
 void Checker::Impl::ScheduleClose(uint32_t id) {
@@ -83,7 +111,7 @@ void Checker::Impl::CloseBelief(const Task& t) {
     const Belief& o = beliefs_[other];
     if (other == t.c || o.state != BeliefState::kClosed || o.client == b.client) continue;
     const int64_t lo = std::max(b.start_us, o.start_us), hi = std::min(end, o.ended_us);
-    if (hi <= lo) continue;
+    if (hi <= lo || ChargedToLostHold(b, o) || ChargedToLostHold(o, b)) continue;
     ++counts_.hold_conflicts;
     counts_.hold_conflict_total_us += hi - lo;
     if (conflict_intervals_.size() < max_conflict_intervals_) {

@@ -98,9 +98,14 @@ struct Belief {
   int64_t start_us = 0;
   int64_t expiry_us = 0;
   int64_t ended_us = kNever;  // explicit end; the final end once closed
+  // The expiry a lost answer is judged against: the stated one, else the renewing operation's
+  // invocation + hold_ttl (the server's own expiry can be no earlier than that).
+  int64_t sure_expiry_us = 0;
+  int64_t last_held_us = 0;  // invocation of the latest answer that affirmed the hold
   uint32_t gen = 0;
   BeliefState state = BeliefState::kFree;
   bool clipped = false;  // cut by Finish()
+  bool lost = false;     // ended as a lost hold (counted in lost_holds)
   int64_t End() const { return std::min(expiry_us, ended_us); }
 };
 
@@ -119,10 +124,12 @@ struct SlotState {
 struct BookingState {
   uint64_t slot = 0;  // last acknowledged slot
   bool acked = false;
-  bool cancel_invoked = false;  // any outcome: excuses a missing booking
-  bool cancelled = false;       // a cancel with outcome ok or unknown: no longer active
-  bool slot_uncertain = false;  // a reschedule with unknown outcome since the last ack
-  uint64_t owner = 0;           // the client whose confirm acknowledged it (when acked)
+  bool cancel_invoked = false;    // any outcome: excuses a missing booking
+  bool cancelled = false;         // a cancel with outcome ok or unknown: no longer active
+  bool slot_uncertain = false;    // a reschedule with unknown outcome since the last ack
+  int64_t interval_acked_us = 0;  // start of its interval on `slot` (its last one)
+  int64_t last_ack_us = 0;        // completion of the latest OK answer that named it
+  uint64_t owner = 0;             // the client whose confirm acknowledged it (when acked)
 };
 
 // An OK deselect waiting for its client's next poll of the day (checker_guarantees.cc).
@@ -130,6 +137,17 @@ struct PendingRelease {
   uint64_t slot;
   int64_t invoked_us;
   int64_t completed_us;
+};
+
+// A moment a booking joined a slot that already had acknowledged-active bookings: a double
+// booking episode unless lost bookings (known only at Finish) take the others away. The other
+// bookings' keys are candidate_others_[first_other, first_other + others).
+struct DoubleCandidate {
+  uint64_t slot;
+  uint64_t booking;
+  int64_t at_us;
+  uint32_t first_other;
+  uint32_t others;
 };
 
 struct PendingVisibility {
@@ -166,7 +184,8 @@ class Checker::Impl {
   explicit Impl(CheckerOptions o)
       : ttl_us_(std::chrono::duration_cast<Micros>(o.hold_ttl).count()),
         slack_us_(std::chrono::duration_cast<Micros>(o.max_op_duration).count()),
-        max_conflict_intervals_(o.max_conflict_intervals) {}
+        max_conflict_intervals_(o.max_conflict_intervals),
+        max_double_candidates_(o.max_double_candidates) {}
 
   void Record(const OpRecord& op);
   void AddFailoverWindow(Timestamp s, Timestamp e) { windows_.push_back({Us(s), Us(e)}); }
@@ -187,9 +206,11 @@ class Checker::Impl {
 
   // Beliefs (checker_holds.cc).
   uint32_t Current(uint64_t client, uint64_t day, int64_t invoked, bool* stale) const;
-  uint32_t RenewOrStart(uint32_t cur, uint64_t client, uint64_t slot, int64_t invoked,
-                        int64_t completed, int64_t expiry);
-  uint32_t StartBelief(uint64_t client, uint64_t slot, int64_t start, int64_t expiry);
+  uint32_t RenewOrStart(uint32_t cur, uint64_t client, uint64_t slot, const OpRecord& op);
+  uint32_t StartBelief(uint64_t client, uint64_t slot, const OpRecord& op, int64_t expiry,
+                       int64_t sure_expiry);
+  void LoseBelief(uint32_t id, const OpRecord& op);
+  static bool ChargedToLostHold(const Belief& first, const Belief& second);
   void EndBelief(uint32_t id, int64_t at);
   void UnindexBelief(uint32_t id);
   void CloseBelief(const Task& t);
@@ -201,6 +222,9 @@ class Checker::Impl {
   void CheckBooking(const Task& t);
   void EvictBookings(uint64_t slot);
   void CheckFinalState(const std::vector<Booking>& final_bookings, int64_t end);
+  void SettleDoubleCandidates(const std::unordered_set<uint64_t, U64Hash>& lost);
+  bool VanishedAt(const std::unordered_set<uint64_t, U64Hash>& lost, uint64_t booking,
+                  uint64_t slot, int64_t t) const;
 
   // Guarantees: foreign releases and cancels (checker_guarantees.cc).
   void ReleaseOnDeselect(const OpRecord& op, uint64_t client, uint64_t slot);
@@ -211,7 +235,7 @@ class Checker::Impl {
 
   // Visibility (checker_visibility.cc).
   void AddPendingVisibility(uint64_t slot, uint32_t belief, int64_t t0);
-  void VisibilityOnPoll(const OpRecord& op, uint64_t client, uint64_t day);
+  void VisibilityOnPoll(const OpRecord& op, uint64_t client, uint64_t slot);
   void ResolveVisibility(const PendingVisibility& p);
   void FinalizeVisibility(const Task& t);
 
@@ -226,6 +250,7 @@ class Checker::Impl {
   const int64_t ttl_us_;
   const int64_t slack_us_;
   const size_t max_conflict_intervals_;
+  const size_t max_double_candidates_;
   int64_t watermark_ = kDawn;
   bool finished_ = false;
 
@@ -248,6 +273,9 @@ class Checker::Impl {
 
   std::vector<std::pair<int64_t, int64_t>> windows_;
   std::vector<std::pair<int64_t, int64_t>> conflict_intervals_;
+  std::vector<DoubleCandidate> double_candidates_;
+  std::vector<uint64_t> candidate_others_;
+  uint64_t provisional_doubles_ = 0;  // counted online among double_candidates_
   ConsistencyReport counts_;
 };
 

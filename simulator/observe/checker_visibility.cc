@@ -20,12 +20,17 @@ void Checker::Impl::AddPendingVisibility(uint64_t slot, uint32_t belief, int64_t
   ++pending_visibility_;
 }
 
-void Checker::Impl::VisibilityOnPoll(const OpRecord& op, uint64_t client, uint64_t day) {
+// `slot` is the poll's day with its selected time (kNoTime without one). A poll that
+// re-asserts the probed time comes from a client that believes it holds that slot itself: it
+// is no observer of another's hold there, whatever it shows.
+void Checker::Impl::VisibilityOnPoll(const OpRecord& op, uint64_t client, uint64_t slot) {
+  const uint64_t day = DayOf(slot);
   auto it = visibility_.find(day);
   if (it == visibility_.end()) return;
   const int64_t invoked = Us(op.invoked);
+  const uint32_t reasserted = TimeOf(slot);
   for (PendingVisibility& p : it->second) {
-    if (p.holder == client || invoked <= p.t0_us) continue;
+    if (p.holder == client || p.time == reasserted || invoked <= p.t0_us) continue;
     p.first_us = std::min(p.first_us, invoked);
     if (invoked >= p.seen_us) continue;
     const std::string& time = times_.Name(p.time);

@@ -145,6 +145,7 @@ void JsonlHistoryWriter::WriteCheckerOptions(const CheckerOptions& options) {
   w.Str("type", "checker_options").Int("hold_ttl_ms", options.hold_ttl.count());
   w.Int("max_op_duration_ms", options.max_op_duration.count());
   w.UInt("max_conflict_intervals", options.max_conflict_intervals);
+  w.UInt("max_double_candidates", options.max_double_candidates);
   w.End();
   EndLine();
 }
@@ -377,6 +378,9 @@ Status ParseSpecial(const json& obj, const std::string& type, HistoryExtras* ext
     o.max_op_duration = Millis(f.Int("max_op_duration_ms", true, 0));
     if (f.Has("max_conflict_intervals")) {
       o.max_conflict_intervals = f.UInt("max_conflict_intervals", true);
+    }
+    if (f.Has("max_double_candidates")) {
+      o.max_double_candidates = f.UInt("max_double_candidates", true);
     }
     SLOTSIM_RETURN_IF_ERROR(f.error());
     extras->checker_options = o;

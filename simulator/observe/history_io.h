@@ -10,7 +10,8 @@
 //     own: HoldStatusName. Empty strings and lists and absent optionals (time, booking_id,
 //     idempotency_key, hold_expires, own, others_held, booked) are left out.
 //   {"type":"checker_options","hold_ttl_ms":300000,"max_op_duration_ms":65000,
-//    "max_conflict_intervals":4194304}                   (write it first: see CheckHistoryFile)
+//    "max_conflict_intervals":4194304,"max_double_candidates":1048576}
+//                                                       (write it first: see CheckHistoryFile)
 //   {"type":"failover_window","start":..,"end":..}
 //   {"type":"final_bookings","end":..,"bookings":[{"id":"APT-2026-000001","client_id":"c1",
 //      "employee_id":3,"date":"2026-12-01","time":"09:30","idempotency_key":"k1",

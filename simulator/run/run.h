@@ -3,12 +3,14 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "common/clock.h"
 #include "common/histogram.h"
 #include "common/status.h"
+#include "engine/store.h"
 #include "simulator/observe/checker.h"
 #include "simulator/observe/fairness.h"
 #include "simulator/observe/recorder.h"
@@ -16,6 +18,9 @@
 #include "simulator/scenario/scenario.h"
 
 namespace slotsim {
+
+// Wraps a store in a decorator that forwards to it (RunOptions::sim_store_decorator).
+using StoreDecorator = std::function<std::unique_ptr<Store>(Store& inner)>;
 
 // Resources and throughput of the harness itself (summary.json "run").
 struct RunInfo {
@@ -83,6 +88,10 @@ struct RunOptions {
   // Called about once per second of run time when the scenario has such thresholds; null: they
   // are judged only at the end. reports/abort_check.h MakeAbortCheck() builds the usual one.
   std::function<std::string(const RunResult& live, Micros elapsed)> abort_check;
+  // sim only (tests): wraps the store the engine calls (the failover store over both models)
+  // in a decorator, e.g. one that plants anomalies (engine/store_wrapper.h). Called once per
+  // run with that store, which outlives the result; null: the engine calls it directly.
+  StoreDecorator sim_store_decorator;
 };
 
 // Runs `scenario` on its [target]. Errors are runtime failures (exit 1), except

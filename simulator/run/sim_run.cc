@@ -61,7 +61,9 @@ StatusOr<RunResult> RunSimScenario(const Scenario& scenario, const RunOptions& o
   const Timestamp start = clock.Now();
   const Random root = RootRandom(scenario, options);
   Random target_random = root.Fork(1);
-  SimTarget target(clock, target_random, TargetOptionsFrom(scenario));
+  SimTargetOptions target_options = TargetOptionsFrom(scenario);
+  target_options.decorate = options.sim_store_decorator;
+  SimTarget target(clock, target_random, std::move(target_options));
   SLOTSIM_RETURN_IF_ERROR(target.Start());
 
   PipelineOptions po;

@@ -250,20 +250,33 @@ TEST_F(HttpWireTest, PollAnswerWithoutHoldFieldIsJudgedFromTheLists) {
   OpRequest req = Req(OpKind::kPoll);
   req.selected_time = "10:30";
   options_.hold_ttl = Millis(60000);
-  // In the active selections (which include the caller's own): held, expiry assumed.
+  // The plugin's heartbeat lists the caller's time among the active selections: whose hold it
+  // is the answer does not say, so it is no answer about the caller's hold (never `held`), and
+  // the time stays held by others for the checker's visibility rule.
   OpResult r = Parse(req, 200,
-                     R"({"storage_mode":"redis","appointease_active_selections":["10:30"],
-      "appointease_booked_slots":[]})");
-  ASSERT_TRUE(r.poll && r.poll->own);
-  EXPECT_EQ(r.poll->own->status, HoldStatus::kHeld);
-  EXPECT_EQ(r.poll->own->expires_at, invoked_ + Millis(60000));
-  EXPECT_TRUE(r.poll->others_held.empty());
+                     R"({"appointease_test":"heartbeat_working","redis_status":"available",
+      "storage_mode":"redis","appointease_active_selections":{"0":"10:30","1":"11:00"},
+      "appointease_booked_slots":[],"appointease_locked_slots":[],
+      "redis_ops":{"locks":0,"selections":2,"user_selection":0},"server_time":1764000000})");
+  ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+  ASSERT_TRUE(r.poll);
+  EXPECT_FALSE(r.poll->own);
+  EXPECT_EQ(r.poll->others_held, (std::vector<std::string>{"10:30", "11:00"}));
   // Booked: taken.
   r = Parse(req, 200,
             R"({"appointease_active_selections":[],"appointease_booked_slots":{"0":"10:30"}})");
   ASSERT_TRUE(r.poll && r.poll->own);
   EXPECT_EQ(r.poll->own->status, HoldStatus::kTaken);
-  // In neither (a server that shows no holds in its fallback mode): unknown, not lost.
+  // In neither, where the server lists every hold (Redis available): the hold is gone.
+  r = Parse(req, 200, R"({"redis_status":"available","appointease_active_selections":["11:00"],
+      "appointease_booked_slots":[]})");
+  ASSERT_TRUE(r.poll && r.poll->own);
+  EXPECT_EQ(r.poll->own->status, HoldStatus::kLost);
+  // In neither otherwise (the plugin's fallback mode shows no holds): unknown, not lost.
+  r = Parse(req, 200, R"({"redis_status":"unavailable","appointease_active_selections":[],
+      "appointease_booked_slots":[]})");
+  ASSERT_TRUE(r.poll);
+  EXPECT_FALSE(r.poll->own);
   r = Parse(req, 200, R"({"appointease_active_selections":[],"appointease_booked_slots":[]})");
   ASSERT_TRUE(r.poll);
   EXPECT_FALSE(r.poll->own);

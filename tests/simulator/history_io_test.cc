@@ -146,6 +146,7 @@ TEST_F(HistoryIoTest, SpecialLinesRoundTrip) {
   options.hold_ttl = Millis(120000);
   options.max_op_duration = Millis(2500);
   options.max_conflict_intervals = 17;
+  options.max_double_candidates = 5;
   Booking active{"APT-2026-000001",      "c1",  {2, "2026-12-01", "09:00"}, "k-1",
                  BookingStatus::kActive, At(12)};
   Booking cancelled{"x\"y", "c2", {3, "2026-12-02", "10:00"}, "", BookingStatus::kCancelled,
@@ -167,6 +168,7 @@ TEST_F(HistoryIoTest, SpecialLinesRoundTrip) {
   EXPECT_EQ(extras.checker_options->hold_ttl, Millis(120000));
   EXPECT_EQ(extras.checker_options->max_op_duration, Millis(2500));
   EXPECT_EQ(extras.checker_options->max_conflict_intervals, 17u);
+  EXPECT_EQ(extras.checker_options->max_double_candidates, 5u);
   const std::vector<FailoverWindow> windows = {{At(1000), At(2000)}, {At(5000), At(9000)}};
   EXPECT_EQ(extras.failover_windows, windows);
   ASSERT_TRUE(extras.has_final_bookings);
@@ -241,10 +243,18 @@ TEST_F(HistoryIoTest, OfflineCheckEqualsOnlineCheck) {
   seen.others_held = {"09:00"};
   tee.Record(seen);
   tee.Record(Op(3, OpKind::kSelect, "B", "09:00", 4900, 5000));
-  OpRecord lost = Op(4, OpKind::kPoll, "A", "09:00", 6400, 6500);
+  // A is still told it holds 09:00 after B got it (two holders), then that it lost it.
+  OpRecord held = Op(4, OpKind::kPoll, "A", "09:00", 6400, 6450);
+  held.own = HoldStatus::kHeld;
+  held.hold_expires = At(306000);
+  tee.Record(held);
+  OpRecord lost = Op(5, OpKind::kPoll, "A", "09:00", 7000, 7100);
   lost.own = HoldStatus::kLost;
-  lost.others_held = {"09:00"};  // B's hold, seen by A
+  lost.others_held = {"09:00"};  // a re-assert of 09:00: no sample of B's hold
   tee.Record(lost);
+  OpRecord sees_b = Op(6, OpKind::kPoll, "C", "", 8000, 8010);
+  sees_b.others_held = {"09:00"};
+  tee.Record(sees_b);
   for (int i = 0; i < 3; ++i) {
     OpRecord c = Op(10 + i, OpKind::kConfirm, "D" + std::to_string(i), "11:00", 9000 + i * 100,
                     9050 + i * 100);

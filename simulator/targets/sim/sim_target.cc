@@ -20,7 +20,8 @@ SimTarget::SimTarget(SimClock& clock, Random& random, SimTargetOptions options)
 }
 
 Status SimTarget::Start() {
-  StatusOr<SlotEngine> engine = SlotEngine::Create(*failover_, clock_, options_.engine);
+  if (options_.decorate) decorated_ = options_.decorate(*failover_);
+  StatusOr<SlotEngine> engine = SlotEngine::Create(Served(), clock_, options_.engine);
   if (!engine.ok()) return engine.status();
   engine_.emplace(std::move(engine).value());
   return failover_->Start();
@@ -40,7 +41,7 @@ void SimTarget::Submit(const OpRequest& req, Timestamp /*intended*/, Done done) 
   p.done = std::move(done);
   OpResult& r = p.result;
   cost_.in_request = true;
-  ExecuteOp(*engine_, *failover_, req, r);
+  ExecuteOp(*engine_, Served(), req, r);
   cost_.in_request = false;
   r.invoked = clock_.Now();
   r.completed = r.invoked + cost_.total;

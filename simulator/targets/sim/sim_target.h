@@ -7,6 +7,7 @@
 #pragma once
 
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -29,6 +30,8 @@ struct SimTargetOptions {
   Micros mysql_deadline{5'000'000};  // what a hung MySQL call costs (the read timeout)
   int redis_servers = 0;             // ModelOptions::servers of each model; 0 = unlimited
   int mysql_servers = 0;
+  // Wraps the failover store for the engine (tests that plant anomalies); null: none.
+  std::function<std::unique_ptr<Store>(Store& inner)> decorate;
 };
 
 // Answers wait for their completion time in a pool of reused slots, each an allocation-free
@@ -39,7 +42,8 @@ class SimTarget final : public Target, private SimClock::Handler {
   // `clock` and `random` must outlive the target.
   SimTarget(SimClock& clock, Random& random, SimTargetOptions options);
 
-  // Builds the engine and starts the failover manager.
+  // Builds the engine (over options.decorate's wrapper of the failover store, if given) and
+  // starts the failover manager.
   Status Start();
 
   Clock& clock() override { return clock_; }
@@ -63,6 +67,7 @@ class SimTarget final : public Target, private SimClock::Handler {
   };
 
   void OnTimer(uint64_t index) override;  // delivers pending_[index]
+  Store& Served() { return decorated_ ? *decorated_ : *failover_; }
 
   SimClock& clock_;
   Random& random_;
@@ -72,6 +77,7 @@ class SimTarget final : public Target, private SimClock::Handler {
   MemoryStore mysql_state_{StorageMode::kMySql};
   std::unique_ptr<ModelStore> redis_, mysql_;
   std::unique_ptr<FailoverStore> failover_;
+  std::unique_ptr<Store> decorated_;  // over failover_, when options_.decorate is set
   std::optional<SlotEngine> engine_;
   std::deque<Pending> pending_;  // at most one per client in flight
   std::vector<uint32_t> free_pending_;
