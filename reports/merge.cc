@@ -129,6 +129,7 @@ StatusOr<std::vector<Threshold>> ThresholdsOf(const json& s) {
     StatusOr<Threshold> parsed =
         ParseThreshold(TextAt(t, "metric", ""), TextAt(t, "condition", ""));
     if (!parsed.ok()) return Status::InvalidArgument("thresholds: " + parsed.status().message());
+    parsed->allow_unmeasured = BoolAt(t, "allow_unmeasured", false);
     out.push_back(*parsed);
   }
   return out;
@@ -249,6 +250,9 @@ json MergedOp(const std::vector<json>& ss, const HistogramMap& h, const std::str
   json out = LatencyJson(h, op, "", "");
   out["count"] = Sum(ss, {"ops", op, "count"});
   out["errors"] = Sum(ss, {"ops", op, "errors"});
+  out["not_sent"] = Sum(ss, {"ops", op, "not_sent"});
+  out["measurement"] = MeasurementJson(LatencyMeasurementOf(
+      op, static_cast<uint64_t>(CountAt(out, "count")), CountAt(out, "not_sent")));
   const double count = out["count"].get<double>();
   out["error_rate"] = count > 0 ? out["errors"].get<double>() / count : 0.0;
   out["codes"] = SumMembers(ss, {"ops", op, "codes"});
@@ -288,12 +292,33 @@ void AddTotals(const std::vector<json>& ss, json& out) {
   if (json by_kind = SumMembers(ss, {"errors", "by_kind"}); !by_kind.empty()) {
     out["errors"]["by_kind"] = std::move(by_kind);
   }
+  if (json by_class = SumMembers(ss, {"errors", "by_class"}); !by_class.empty()) {
+    out["errors"]["by_class"] = std::move(by_class);
+  }
   out["throughput"] = {{"ops", ops},
                        {"ops_per_s", duration_s > 0 ? static_cast<double>(ops) / duration_s : 0.0}};
 }
 
 json MergedConsistency(const std::vector<json>& ss, const HistogramMap& h) {
   json out = SumMembers(ss, {"consistency"});
+  // What was measured: the least over the shards, per figure, and the weakest read-back.
+  std::optional<ReadBack> read_back;
+  json measurement = json::object();
+  for (const json& s : ss) {
+    const json& c = ObjectAt(s, "consistency");
+    if (auto r = ReadBackFromName(TextAt(c, "read_back", ""))) {
+      read_back = std::max(read_back.value_or(*r), *r);
+    }
+    for (const auto& item : ObjectAt(c, "measurement").items()) {
+      const Measurement m = MeasurementFromJson(item.value());
+      const Measurement was = measurement.contains(item.key())
+                                  ? MeasurementFromJson(measurement[item.key()])
+                                  : m;
+      measurement[item.key()] = MeasurementJson(LessMeasured(was, m));
+    }
+  }
+  if (read_back) out["read_back"] = ReadBackName(*read_back);
+  if (!measurement.empty()) out["measurement"] = std::move(measurement);
   auto lag = h.find(kVisibilityKey);
   const bool measured = lag != h.end() && lag->second.TotalCount() > 0;
   auto ms = [&](double us) { return measured ? json(us / 1000.0) : json(nullptr); };

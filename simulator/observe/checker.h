@@ -72,6 +72,11 @@
 //
 // Counts before Finish() cover only what has settled; lost and phantom bookings, and the final
 // state's double bookings, exist only after it.
+//
+// measurement — what the final-state read-back given to Finish() could show (measurement.h):
+//   a read-back by id leaves phantoms unmeasured and double bookings partial; none leaves lost
+//   and phantom bookings unmeasured (reported 0 with status not_measured, never as a clean 0)
+//   and double bookings partial. The rules above are the same whatever the read-back.
 #pragma once
 
 #include <cstddef>
@@ -83,6 +88,7 @@
 #include "common/histogram.h"
 #include "engine/types.h"
 #include "simulator/observe/history.h"
+#include "simulator/observe/measurement.h"
 
 namespace slotsim {
 
@@ -130,6 +136,9 @@ struct ConsistencyReport {
   LagSummaryMs visibility_lag_ms;  // p50 / p99 / max of visibility_lag_us, in ms
   uint64_t visibility_unseen = 0;
   bool finished = false;  // Finish() has run: every figure is final
+  // How Finish() was given the final state, and what that leaves unmeasured per figure.
+  ReadBack read_back = ReadBack::kComplete;
+  ConsistencyMeasurement measurement;
   bool operator==(const ConsistencyReport&) const = default;
 };
 
@@ -164,6 +173,9 @@ class Checker : public HistorySink {
   // Ends the run at `end` with the store's final active bookings (cancelled ones are ignored):
   // settles everything and computes the final-state rules. Only the first call counts.
   void Finish(const std::vector<Booking>& final_active_bookings, Timestamp end);
+  // The same with the read-back a target could do (measurement.h): the report's measurement
+  // says what it leaves unmeasured.
+  void Finish(const FinalState& final_state, Timestamp end);
 
   // The figures so far (final after Finish()).
   ConsistencyReport report() const;
