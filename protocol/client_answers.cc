@@ -191,6 +191,31 @@ void ParseBooking(const OpRequest& req, const JsonObject& doc, OpResult& r) {
   r.booking = std::move(b);
 }
 
+// An answer that never came: true with `r` filled (not sent, timeout, reset).
+bool NoAnswer(const WireAnswer& answer, Outcome lost, OpResult& r) {
+  switch (answer.transport) {
+    case WireTransport::kAnswered:
+      return false;
+    case WireTransport::kRefused:
+    case WireTransport::kConnectTimeout:
+      r.status = Status::Unavailable("not sent: " + answer.detail);
+      r.outcome = Outcome::kFail;
+      r.answer = AnswerClass::kNotSent;
+      return true;
+    case WireTransport::kTimeout:
+      r.status = Status::Timeout("no answer: " + answer.detail);
+      r.outcome = lost;
+      r.answer = AnswerClass::kTimeout;
+      return true;
+    case WireTransport::kBroken:
+      r.status = Status::Unavailable("connection lost: " + answer.detail);
+      r.outcome = lost;
+      r.answer = AnswerClass::kReset;
+      return true;
+  }
+  return false;
+}
+
 std::optional<StorageMode> StatedMode(const JsonObject& doc) {
   std::string word = doc.StringOr("storage_mode");
   if (word.empty()) word = doc.StringOr("storage");
@@ -216,26 +241,7 @@ std::optional<StorageMode> ParseAnswer(const OpRequest& req, const WireAnswer& a
   r.poll.reset();
   r.availability.reset();
   const Outcome lost = IsWrite(req.kind) ? Outcome::kUnknown : Outcome::kFail;
-  switch (answer.transport) {
-    case WireTransport::kAnswered:
-      break;
-    case WireTransport::kRefused:
-    case WireTransport::kConnectTimeout:
-      r.status = Status::Unavailable("not sent: " + answer.detail);
-      r.outcome = Outcome::kFail;
-      r.answer = AnswerClass::kNotSent;
-      return std::nullopt;
-    case WireTransport::kTimeout:
-      r.status = Status::Timeout("no answer: " + answer.detail);
-      r.outcome = lost;
-      r.answer = AnswerClass::kTimeout;
-      return std::nullopt;
-    case WireTransport::kBroken:
-      r.status = Status::Unavailable("connection lost: " + answer.detail);
-      r.outcome = lost;
-      r.answer = AnswerClass::kReset;
-      return std::nullopt;
-  }
+  if (NoAnswer(answer, lost, r)) return std::nullopt;
   const std::optional<JsonObject> doc = JsonObject::Parse(answer.body);
   const JsonObject* d = doc ? &*doc : nullptr;
   if (answer.status < 200 || answer.status >= 300) {

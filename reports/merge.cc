@@ -301,24 +301,7 @@ void AddTotals(const std::vector<json>& ss, json& out) {
 
 json MergedConsistency(const std::vector<json>& ss, const HistogramMap& h) {
   json out = SumMembers(ss, {"consistency"});
-  // What was measured: the least over the shards, per figure, and the weakest read-back.
-  std::optional<ReadBack> read_back;
-  json measurement = json::object();
-  for (const json& s : ss) {
-    const json& c = ObjectAt(s, "consistency");
-    if (auto r = ReadBackFromName(TextAt(c, "read_back", ""))) {
-      read_back = std::max(read_back.value_or(*r), *r);
-    }
-    for (const auto& item : ObjectAt(c, "measurement").items()) {
-      const Measurement m = MeasurementFromJson(item.value());
-      const Measurement was = measurement.contains(item.key())
-                                  ? MeasurementFromJson(measurement[item.key()])
-                                  : m;
-      measurement[item.key()] = MeasurementJson(LessMeasured(was, m));
-    }
-  }
-  if (read_back) out["read_back"] = ReadBackName(*read_back);
-  if (!measurement.empty()) out["measurement"] = std::move(measurement);
+  MergeMeasurements(ss, out);
   auto lag = h.find(kVisibilityKey);
   const bool measured = lag != h.end() && lag->second.TotalCount() > 0;
   auto ms = [&](double us) { return measured ? json(us / 1000.0) : json(nullptr); };

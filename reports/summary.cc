@@ -336,6 +336,30 @@ Measurement MeasurementFromJson(const nlohmann::json& j) {
   return m;
 }
 
+void MergeMeasurements(const std::vector<nlohmann::json>& shards, nlohmann::json& consistency) {
+  std::optional<ReadBack> read_back;
+  json measurement = json::object();
+  for (const json& s : shards) {
+    auto c = s.find("consistency");
+    if (c == s.end() || !c->is_object()) continue;
+    auto rb = c->find("read_back");
+    if (auto r = rb != c->end() && rb->is_string() ? ReadBackFromName(rb->get<std::string>())
+                                                  : std::nullopt) {
+      read_back = std::max(read_back.value_or(*r), *r);
+    }
+    auto m = c->find("measurement");
+    if (m == c->end() || !m->is_object()) continue;
+    for (const auto& item : m->items()) {
+      const Measurement now = MeasurementFromJson(item.value());
+      const Measurement was =
+          measurement.contains(item.key()) ? MeasurementFromJson(measurement[item.key()]) : now;
+      measurement[item.key()] = MeasurementJson(LessMeasured(was, now));
+    }
+  }
+  if (read_back) consistency["read_back"] = ReadBackName(*read_back);
+  if (!measurement.empty()) consistency["measurement"] = std::move(measurement);
+}
+
 nlohmann::json StatsJson(const Histogram& h) {
   return {{"p50", h.ValueAtPercentile(50)},
           {"p90", h.ValueAtPercentile(90)},

@@ -90,6 +90,9 @@ std::string ReplayCommand(const RunResult& result, const SummaryOptions& options
 // A measurement of summary.json: {status, reason, missing} (reason and missing only when not
 // empty), and back (a missing or unknown status reads as measured: an older summary).
 nlohmann::json MeasurementJson(const Measurement& m);
+// `report merge`: consistency.read_back and .measurement of the merged `consistency`, the least
+// measured over the shards per figure (and the weakest read-back).
+void MergeMeasurements(const std::vector<nlohmann::json>& shards, nlohmann::json& consistency);
 // ops.<op>.measurement: partial when some of its operations were never sent (they are in its
 // histograms with the time until the harness gave up on them, not with a server's answer).
 Measurement LatencyMeasurementOf(std::string_view op, uint64_t count, uint64_t not_sent);
