@@ -9,6 +9,7 @@
 #include "reports/html_report.h"
 #include "reports/junit_report.h"
 #include "reports/markdown_report.h"
+#include "reports/summary_fields.h"
 #include "reports/thresholds.h"
 #include "tests/reports/report_fixture.h"
 
