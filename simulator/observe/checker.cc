@@ -238,11 +238,9 @@ void Checker::Record(const OpRecord& op) { impl_->Record(op); }
 void Checker::AddFailoverWindow(Timestamp start, Timestamp end) {
   impl_->AddFailoverWindow(start, end);
 }
-void Checker::Finish(const std::vector<Booking>& final_active_bookings, Timestamp end) {
-  impl_->Finish(final_active_bookings, end);
-}
-void Checker::Finish(const FinalState& final_state, Timestamp end) {
-  impl_->Finish(final_state.bookings, end, final_state.read_back, final_state.reason);
+void Checker::Finish(const std::vector<Booking>& final_active_bookings, Timestamp end,
+                     ReadBack read_back, const std::string& reason) {
+  impl_->Finish(final_active_bookings, end, read_back, reason);
 }
 ConsistencyReport Checker::report() const { return impl_->Report(); }
 CheckerMemory Checker::memory() const { return impl_->Memory(); }

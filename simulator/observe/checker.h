@@ -172,10 +172,10 @@ class Checker : public HistorySink {
 
   // Ends the run at `end` with the store's final active bookings (cancelled ones are ignored):
   // settles everything and computes the final-state rules. Only the first call counts.
-  void Finish(const std::vector<Booking>& final_active_bookings, Timestamp end);
-  // The same with the read-back a target could do (measurement.h): the report's measurement
-  // says what it leaves unmeasured.
-  void Finish(const FinalState& final_state, Timestamp end);
+  // `read_back` (and why it was not complete) is how a target could read them (measurement.h):
+  // the report's measurement says what it leaves unmeasured.
+  void Finish(const std::vector<Booking>& final_active_bookings, Timestamp end,
+              ReadBack read_back = ReadBack::kComplete, const std::string& reason = "");
 
   // The figures so far (final after Finish()).
   ConsistencyReport report() const;

@@ -158,14 +158,6 @@ void JsonlHistoryWriter::WriteFailoverWindow(const FailoverWindow& window) {
   EndLine();
 }
 
-void JsonlHistoryWriter::WriteFinalBookings(const std::vector<Booking>& bookings, Timestamp end) {
-  WriteFinalBookings(bookings, end, ReadBack::kComplete, "");
-}
-
-void JsonlHistoryWriter::WriteFinalBookings(const FinalState& state, Timestamp end) {
-  WriteFinalBookings(state.bookings, end, state.read_back, state.reason);
-}
-
 void JsonlHistoryWriter::WriteFinalBookings(const std::vector<Booking>& bookings, Timestamp end,
                                             ReadBack read_back, const std::string& reason) {
   if (file_ == nullptr || !error_.ok()) return;
@@ -491,9 +483,7 @@ StatusOr<ConsistencyReport> CheckHistoryFile(const std::string& path,
     return Status::InvalidArgument(path + ": no final_bookings line");
   }
   Checker& checker = sink.checker();
-  checker.Finish(FinalState{std::move(extras.final_bookings), extras.read_back,
-                            extras.read_back_reason},
-                 extras.end);
+  checker.Finish(extras.final_bookings, extras.end, extras.read_back, extras.read_back_reason);
   return checker.report();
 }
 

@@ -49,12 +49,9 @@ class JsonlHistoryWriter : public HistorySink {
   void Record(const OpRecord& op) override;
   void WriteCheckerOptions(const CheckerOptions& options);
   void WriteFailoverWindow(const FailoverWindow& window);
-  // The store's final state; `end` is what Checker::Finish() was given. Without a read-back
-  // kind: a complete one.
-  void WriteFinalBookings(const std::vector<Booking>& bookings, Timestamp end);
-  void WriteFinalBookings(const FinalState& state, Timestamp end);
-  void WriteFinalBookings(const std::vector<Booking>& bookings, Timestamp end, ReadBack read_back,
-                          const std::string& reason);
+  // The store's final state, as Checker::Finish() was given it (`end`, how it was read back).
+  void WriteFinalBookings(const std::vector<Booking>& bookings, Timestamp end,
+                          ReadBack read_back = ReadBack::kComplete, const std::string& reason = "");
 
   // Writes the buffer out.
   Status Flush();

@@ -115,10 +115,11 @@ StatusOr<RunResult> RunPipeline::Finish(const FinalBookingsFn& final_bookings) {
   }
   StatusOr<FinalState> final_state = final_bookings();
   if (!final_state.ok()) return final_state.status();
-  checker_->Finish(*final_state, stop);
+  checker_->Finish(final_state->bookings, stop, final_state->read_back, final_state->reason);
   result.consistency = checker_->report();
   if (history_) {
-    history_->WriteFinalBookings(*final_state, stop);
+    history_->WriteFinalBookings(final_state->bookings, stop, final_state->read_back,
+                                 final_state->reason);
     SLOTSIM_RETURN_IF_ERROR(history_->Close());
   }
   return result;

@@ -299,8 +299,8 @@ TEST_F(HistoryIoTest, OfflineCheckReachesTheRunsMeasurementFromTheReadBackKind) 
   online.Record(failed);
   writer.Record(failed);
   const FinalState state{{}, ReadBack::kById, "read back by id"};
-  online.Finish(state, At(5000));
-  writer.WriteFinalBookings(state, At(5000));
+  online.Finish(state.bookings, At(5000), state.read_back, state.reason);
+  writer.WriteFinalBookings(state.bookings, At(5000), state.read_back, state.reason);
   ASSERT_TRUE(writer.Close().ok());
   const ConsistencyReport want = online.report();
   EXPECT_EQ(want.lost_bookings, 1u);
@@ -323,7 +323,7 @@ TEST_F(HistoryIoTest, AFileWithoutAReadBackKindWasReadCompletely) {
   JsonlHistoryWriter writer;
   ASSERT_TRUE(writer.Open(path_).ok());
   writer.Record(VariedRecords()[0]);
-  writer.WriteFinalBookings(std::vector<Booking>{}, At(5000));
+  writer.WriteFinalBookings({}, At(5000));
   ASSERT_TRUE(writer.Close().ok());
   StatusOr<ConsistencyReport> got = CheckHistoryFile(path_, {});
   ASSERT_TRUE(got.ok()) << got.status().ToString();
