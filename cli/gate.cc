@@ -22,10 +22,13 @@ constexpr const char* kGateUsage =
     "regresses). Prints a before/after table with the ratio and a verdict per metric. A metric\n"
     "regresses when it is worse by more than --max-regression AND by at least its floor\n"
     "(--latency-floor for latencies; 0.1 percentage point for error rates; 1/s for\n"
-    "throughput), so tiny baselines do not fail on noise. See docs/ci.md.\n"
+    "throughput), so tiny baselines do not fail on noise. A metric the run could not fully\n"
+    "measure (consistency.measurement, ops.<op>.measurement in summary.json) regresses unless\n"
+    "--allow-unmeasured. See docs/ci.md.\n"
     "\n"
     "exit codes: 0 no regression, 2 bad input (usage, unreadable summary, another schema\n"
-    "            version, a bad --max-regression or --metric), 99 a metric regressed\n"
+    "            version, a bad --max-regression or --metric), 99 a metric regressed (or was\n"
+    "            not measured)\n"
     "\n"
     "options";
 
@@ -50,6 +53,7 @@ bool ReadGateOptions(const po::variables_map& vm, GateOptions& options) {
   }
   options.latency_floor_us = floor->count();
   if (vm.count("metric")) options.patterns = vm["metric"].as<std::vector<std::string>>();
+  options.allow_unmeasured = vm.count("allow-unmeasured") > 0;
   return true;
 }
 
@@ -65,7 +69,9 @@ int RunGate(int argc, char** argv) {
       "latency-floor", po::value<std::string>()->default_value("1ms"),
       "latency and failover-time differences smaller than this never fail (e.g. 250us, 0)")(
       "metric", po::value<std::vector<std::string>>()->composing(),
-      "compare only catalogue metrics matching this glob, e.g. 'latency.poll.*' (repeatable)");
+      "compare only catalogue metrics matching this glob, e.g. 'latency.poll.*' (repeatable)")(
+      "allow-unmeasured",
+      "skip metrics the run could not fully measure instead of failing on them");
   po::positional_options_description pos;
   pos.add("summary", 1);
   po::variables_map vm;

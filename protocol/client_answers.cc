@@ -87,6 +87,7 @@ bool SaidFailure(const OpRequest& req, int http_status, const JsonObject& doc, O
                                     " answer with success false: " + doc.StringOr("message"))
                  : ErrorStatus(req.kind, http_status, &doc, "");
   r.outcome = Outcome::kFail;
+  r.answer = AnswerClass::kRejected;
   return true;
 }
 
@@ -125,6 +126,7 @@ void ParsePoll(const OpRequest& req, const JsonObject& doc, const WireOptions& o
   if (doc.StringOr("appointease_test") == "error") {
     r.status = Status::Unavailable("heartbeat answered an error: " + doc.StringOr("message"));
     r.outcome = Outcome::kFail;
+    r.answer = AnswerClass::kServerError;
     return;
   }
   PollResult p;
@@ -183,6 +185,7 @@ void ParseBooking(const OpRequest& req, const JsonObject& doc, OpResult& r) {
     // Booked, perhaps, but nobody can tell which booking it is.
     r.status = Status::MalformedAnswer("appointment answer without strong_id or appointment_id");
     r.outcome = Outcome::kUnknown;
+    r.answer = AnswerClass::kMalformed;
     return;
   }
   b.client_id = req.client_id;
@@ -192,6 +195,31 @@ void ParseBooking(const OpRequest& req, const JsonObject& doc, OpResult& r) {
   const bool cancelled = req.kind == OpKind::kCancel || doc.StringOr("status") == "cancelled";
   b.status = cancelled ? BookingStatus::kCancelled : BookingStatus::kActive;
   r.booking = std::move(b);
+}
+
+// An answer that never came: true with `r` filled (not sent, timeout, reset).
+bool NoAnswer(const WireAnswer& answer, Outcome lost, OpResult& r) {
+  switch (answer.transport) {
+    case WireTransport::kAnswered:
+      return false;
+    case WireTransport::kRefused:
+    case WireTransport::kConnectTimeout:
+      r.status = Status::Unavailable("not sent: " + answer.detail);
+      r.outcome = Outcome::kFail;
+      r.answer = AnswerClass::kNotSent;
+      return true;
+    case WireTransport::kTimeout:
+      r.status = Status::Timeout("no answer: " + answer.detail);
+      r.outcome = lost;
+      r.answer = AnswerClass::kTimeout;
+      return true;
+    case WireTransport::kBroken:
+      r.status = Status::Unavailable("connection lost: " + answer.detail);
+      r.outcome = lost;
+      r.answer = AnswerClass::kReset;
+      return true;
+  }
+  return false;
 }
 
 std::optional<StorageMode> StatedMode(const JsonObject& doc) {
@@ -213,39 +241,33 @@ std::optional<StorageMode> ParseAnswer(const OpRequest& req, const WireAnswer& a
                                        const Grid& grid, const WireOptions& o, OpResult& r) {
   r.status = Status::Ok();
   r.outcome = Outcome::kOk;
+  r.answer = AnswerClass::kOk;
   r.hold.reset();
   r.booking.reset();
   r.poll.reset();
   r.availability.reset();
   const Outcome lost = IsWrite(req.kind) ? Outcome::kUnknown : Outcome::kFail;
-  switch (answer.transport) {
-    case WireTransport::kAnswered:
-      break;
-    case WireTransport::kRefused:
-    case WireTransport::kConnectTimeout:
-      r.status = Status::Unavailable("not sent: " + answer.detail);
-      r.outcome = Outcome::kFail;
-      return std::nullopt;
-    case WireTransport::kTimeout:
-      r.status = Status::Timeout("no answer: " + answer.detail);
-      r.outcome = lost;
-      return std::nullopt;
-    case WireTransport::kBroken:
-      r.status = Status::Unavailable("connection lost: " + answer.detail);
-      r.outcome = lost;
-      return std::nullopt;
-  }
+  if (NoAnswer(answer, lost, r)) return std::nullopt;
   const std::optional<JsonObject> doc = JsonObject::Parse(answer.body);
   const JsonObject* d = doc ? &*doc : nullptr;
   if (answer.status < 200 || answer.status >= 300) {
     r.status = ErrorStatus(req.kind, answer.status, d, answer.body);
-    r.outcome = answer.status >= 500 ? lost : Outcome::kFail;
+    // The server said it failed (4xx, 5xx): definite. A 504 is a gateway that heard nothing
+    // from the server in time: a timeout, whose effect is unknown.
+    if (answer.status == 504) {
+      r.outcome = lost;
+      r.answer = AnswerClass::kTimeout;
+    } else {
+      r.outcome = Outcome::kFail;
+      r.answer = answer.status >= 500 ? AnswerClass::kServerError : AnswerClass::kRejected;
+    }
     return std::nullopt;
   }
   if (d == nullptr) {
     r.status = Status::MalformedAnswer("HTTP " + std::to_string(answer.status) +
                                        " answer is not a JSON object: " + Excerpt(answer.body));
     r.outcome = lost;
+    r.answer = AnswerClass::kMalformed;
     return std::nullopt;
   }
   if (SaidFailure(req, answer.status, *d, r)) return std::nullopt;
@@ -253,6 +275,7 @@ std::optional<StorageMode> ParseAnswer(const OpRequest& req, const WireAnswer& a
     // A write that was answered 2xx may well have taken effect; nobody can read how.
     r.status = Status::MalformedAnswer("HTTP " + std::to_string(answer.status) + " " + s.message());
     r.outcome = lost;
+    r.answer = AnswerClass::kMalformed;
     return std::nullopt;
   }
   switch (req.kind) {

@@ -29,11 +29,13 @@
 //    keys and types, the plugin's forms accepted); one that breaks them, or is not a JSON
 //    object, is Code::kMalformedAnswer, an error of its own kind, never a success.
 //
-// Outcomes. A 2xx or 4xx answer is definite (ok / fail). A write (select, deselect, confirm,
-// reschedule, cancel) whose answer never came (read timeout, connection lost after sending),
-// came as a 5xx, or came malformed may have taken effect: kUnknown. Reads never have an
-// unknown outcome (a malformed read is kFail). A connection that was never made (refused,
-// connect timeout) sent nothing: kFail.
+// Outcomes and answer classes (OpResult::answer; docs/consistency.md, "Answer classes"). A 2xx,
+// 4xx or 5xx answer is definite (ok / fail): a 5xx is the server saying it failed, so a write
+// behind it that took effect anyway is a phantom. A write (select, deselect, confirm,
+// reschedule, cancel) whose answer never came (read timeout: `timeout`; connection lost after
+// sending: `reset`), came as a 504 (a gateway's timeout: `timeout`), or came malformed may have
+// taken effect: kUnknown. Reads never have an unknown outcome (a malformed read is kFail). A
+// connection that was never made (refused, connect timeout) sent nothing: kFail, `not_sent`.
 //
 // Run tag. Client ids and idempotency keys go on the wire as `<tag>_<id>` / `<tag>-<key>`, so
 // that runs against a server that keeps its data never reuse another run's ids (a reused

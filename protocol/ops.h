@@ -25,6 +25,25 @@ enum class Outcome {
 };
 std::string_view OutcomeName(Outcome o);  // "ok" | "fail" | "unknown"
 
+// How an answer came back (docs/consistency.md, "Answer classes"); it decides the Outcome.
+enum class AnswerClass : uint8_t {
+  kOk,           // a success (HTTP 2xx that passed validation; the engine's OK)
+  kRejected,     // a definite refusal: HTTP 4xx, a 2xx saying success false, a domain error
+  kServerError,  // HTTP 5xx but 504: the server said it failed: kFail
+  kMalformed,    // a 2xx that breaks the protocol: a write's effect is unknown (kUnknown)
+  kTimeout,      // no answer in time (read timeout, HTTP 504): a write's effect is unknown
+  kReset,        // the connection was lost after sending: a write's effect is unknown
+  kNotSent,      // never reached the server (refused, connect timeout, harness at its limit)
+  kStoreError,   // in process (sim, local): the engine's store call failed (not a domain
+                 // answer): kFail on sim, kUnknown for a write on local (a real server may
+                 // have applied it)
+};
+inline constexpr int kAnswerClasses = 8;
+// "ok" | "rejected" | "server_error" | "malformed_answer" | "timeout" | "reset" | "not_sent" |
+// "store_error"
+std::string_view AnswerClassName(AnswerClass c);
+std::optional<AnswerClass> AnswerClassFromName(std::string_view name);
+
 // One operation a client asks for. Unused fields stay empty.
 struct OpRequest {
   OpKind kind = OpKind::kPoll;
@@ -39,6 +58,7 @@ struct OpRequest {
 struct OpResult {
   Status status;
   Outcome outcome = Outcome::kOk;
+  AnswerClass answer = AnswerClass::kOk;
   StorageMode served_by = StorageMode::kMemory;
   Timestamp invoked;
   Timestamp completed;

@@ -16,7 +16,8 @@ std::string AbortReason(const RunResult& live, Micros elapsed) {
   if (due.empty()) return "";
   const nlohmann::json summary = SummaryJson(live);
   for (const ThresholdResult& r : EvaluateThresholds(summary, due)) {
-    if (r.ok || !r.value) continue;  // no data yet is no reason to stop
+    // No data yet, or a figure not measured, is no reason to stop (it fails at the end).
+    if (r.ok || !r.value || !r.measured) continue;
     char text[96];
     std::snprintf(text, sizeof text, " failed at %.0f s: %g",
                   static_cast<double>(elapsed.count()) / 1e6, *r.value);

@@ -18,6 +18,7 @@ using nlohmann::json;
 constexpr const char* kBold = "\x1b[1m";
 constexpr const char* kRed = "\x1b[31m";
 constexpr const char* kGreen = "\x1b[32m";
+constexpr const char* kYellow = "\x1b[33m";
 constexpr const char* kReset = "\x1b[0m";
 
 class Painter {
@@ -103,13 +104,46 @@ std::string OpsBlock(const json& s, const Painter& paint) {
   if (const std::string kinds = ErrorKindsText(s); !kinds.empty()) {
     out += paint(kRed, "errors by kind   " + kinds) + "\n";
   }
+  if (const std::string classes = ErrorClassesText(s); !classes.empty()) {
+    out += paint(kRed, "errors by answer " + classes) + "\n";
+  }
+  for (int k = 0; k < kOpKinds; ++k) {
+    const std::string name(OpKindName(static_cast<OpKind>(k)));
+    const json& m = ObjectAt(ObjectAt(ops, name), "measurement");
+    if (TextAt(m, "status", "") == "partial") {
+      out += paint(kYellow, name + " latency partial: " + TextAt(m, "reason", "")) + "\n";
+    }
+  }
   return out;
 }
 
+// "lost bookings 3"; "lost bookings not measured" / "double bookings 0 (partial)" when the
+// figure was not (fully) measured (consistency.measurement).
 std::string Figure(const json& c, const char* key, const char* label, const Painter& paint) {
   const uint64_t n = Count(c, key);
-  const std::string text = std::string(label) + " " + Grouped(n);
-  return n > 0 ? paint(kRed, text) : text;
+  const std::string status = TextAt(ObjectAt(ObjectAt(c, "measurement"), key), "status", "");
+  if (status == "not_measured") return paint(kYellow, std::string(label) + " not measured");
+  const std::string text =
+      std::string(label) + " " + Grouped(n) + (status == "partial" ? " (partial)" : "");
+  return n > 0 ? paint(kRed, text) : status == "partial" ? paint(kYellow, text) : text;
+}
+
+// Why figures were not measured: the read-back and each figure's reason, once each.
+std::string UnmeasuredLines(const json& c, const Painter& paint) {
+  std::string out;
+  const std::string read_back = TextAt(c, "read_back", "");
+  for (const auto& item : ObjectAt(c, "measurement").items()) {
+    const std::string status = TextAt(item.value(), "status", "");
+    if (status.empty() || status == "measured") continue;
+    std::string line = item.key() + " " + status + ": " + TextAt(item.value(), "reason", "");
+    const std::string missing = TextAt(item.value(), "missing", "");
+    if (!missing.empty()) line += " (missing " + missing + ")";
+    out += "  " + paint(kYellow, line) + "\n";
+  }
+  if (!out.empty() && !read_back.empty()) {
+    out = "  " + paint(kYellow, "final bookings read back: " + read_back) + "\n" + out;
+  }
+  return out;
 }
 
 std::string ConsistencyBlock(const json& s, const Painter& paint) {
@@ -134,7 +168,7 @@ std::string ConsistencyBlock(const json& s, const Painter& paint) {
            " adversaries)  " + Figure(c, "foreign_releases", "foreign releases", paint) + "  " +
            Figure(c, "foreign_cancels", "foreign cancels", paint);
   }
-  return out + "\n";
+  return out + "\n" + UnmeasuredLines(c, paint);
 }
 
 // Real-time targets only: the spread of per-client poll rates over the expected 1/heartbeat
@@ -192,7 +226,11 @@ std::string ThresholdsBlock(const json& s, const Painter& paint) {
     if (!note.empty()) detail += (detail.empty() ? "" : ", ") + note;
     char rule[128];
     std::snprintf(rule, sizeof rule, "%-44s", (metric + " " + Str(t, "condition")).c_str());
-    out += "  " + (ok ? paint(kGreen, "✓") : paint(kRed, "✗")) + " " + rule + "  " + detail + "\n";
+    // A skipped threshold (not measured, allow_unmeasured) is neither passed nor failed.
+    const std::string mark = t.value("skipped", false) ? paint(kYellow, "-")
+                             : ok                      ? paint(kGreen, "✓")
+                                                       : paint(kRed, "✗");
+    out += "  " + mark + " " + rule + "  " + detail + "\n";
   }
   return out;
 }

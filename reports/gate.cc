@@ -94,6 +94,17 @@ std::optional<GateRow> CompareMetric(const std::string& metric, const json& run,
   row.baseline = MetricValue(baseline, metric);
   row.run = MetricValue(run, metric);
   if (!row.baseline && !row.run) return std::nullopt;
+  // A figure the run did not fully measure is no evidence of "no regression".
+  if (const Measurement m = MetricMeasurement(run, metric); !m.measured()) {
+    row.verdict = options.allow_unmeasured ? GateVerdict::kSkipped : GateVerdict::kRegressed;
+    row.note = UnmeasuredNote(m);
+    return row;
+  }
+  if (!MetricMeasurement(baseline, metric).measured()) {
+    row.verdict = GateVerdict::kNew;
+    row.note = "not measured in the baseline";
+    return row;
+  }
   if (!row.baseline) {
     row.verdict = GateVerdict::kNew;
     return row;
@@ -176,6 +187,8 @@ std::string_view GateVerdictName(GateVerdict v) {
       return "new";
     case GateVerdict::kRegressed:
       return "REGRESSED";
+    case GateVerdict::kSkipped:
+      return "skipped";
   }
   return "?";
 }

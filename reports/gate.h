@@ -24,7 +24,11 @@
 // Higher is better for throughput.ops_per_s, run.events_per_s and ops.<op>.count; lower for
 // everything else. A metric the baseline measured but the run did not (a latency with no
 // samples, a detect_ms never measured) regresses ("no data"): a gate never passes on a
-// measurement that was not taken. One only the run has is reported as "new" and passes.
+// measurement that was not taken. One only the run has is reported as "new" and passes. A
+// figure the run did not fully measure (reports/thresholds.h MetricMeasurement: a lost or
+// phantom booking count without a read-back, a latency with unsent operations) regresses with
+// the note "not measured: <reason>" whatever its value — or, with allow_unmeasured, is
+// "skipped"; one the baseline did not measure is "new".
 #pragma once
 
 #include <cstdint>
@@ -42,6 +46,8 @@ struct GateOptions {
   double max_regression = 0.10;       // fraction of the baseline, >= 0
   int64_t latency_floor_us = 1'000;   // latency and *_ms differences below this never fail
   std::vector<std::string> patterns;  // globs over metric names; empty = the default set
+  // A metric the run did not fully measure is skipped instead of regressed (--allow-unmeasured).
+  bool allow_unmeasured = false;
 };
 
 enum class GateVerdict {
@@ -49,10 +55,12 @@ enum class GateVerdict {
   kBetter,      // improved by more than the bound (and the floor)
   kBelowFloor,  // worse by more than the bound, but by less than the floor: noise
   kNew,         // the baseline has no data for it
-  kRegressed,   // worse beyond the bound and the floor, or no data in the run
+  kRegressed,   // worse beyond the bound and the floor, no data in the run, or not measured
+                // in the run (consistency.measurement, ops.<op>.measurement)
+  kSkipped,     // not measured in the run, and GateOptions::allow_unmeasured
 };
 std::string_view GateVerdictName(GateVerdict v);  // "ok", "better", "below floor", "new",
-                                                  // "REGRESSED"
+                                                  // "REGRESSED", "skipped"
 
 struct GateRow {
   std::string metric;

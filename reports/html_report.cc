@@ -26,6 +26,7 @@ th { background: #f4f4f4; } td.num { text-align: right; font-variant-numeric: ta
 td.pass { background: #dff3e0; color: #1b5e20; font-weight: 600; }
 td.fail { background: #fbe0e0; color: #b71c1c; font-weight: 600; }
 td.warn { background: #fff3d6; } tr.sub td { color: #555; }
+p.note.warn { background: #fff3d6; padding: 4px 8px; }
 .verdict { font-size: 18px; font-weight: 700; padding: 8px 12px; border-radius: 4px; }
 .verdict.pass { background: #dff3e0; color: #1b5e20; }
 .verdict.fail { background: #fbe0e0; color: #b71c1c; }
@@ -88,6 +89,12 @@ std::pair<size_t, size_t> ThresholdCounts(const json& summary) {
   return {failed, total};
 }
 
+size_t SkippedThresholds(const json& summary) {
+  size_t n = 0;
+  for (const json& t : ArrayAt(summary, "thresholds")) n += BoolAt(t, "skipped", false) ? 1 : 0;
+  return n;
+}
+
 std::string Verdict(const json& summary) {
   const std::string aborted = TextAt(ObjectAt(summary, "run"), "aborted", "");
   if (!aborted.empty()) {
@@ -95,6 +102,14 @@ std::string Verdict(const json& summary) {
   }
   const auto [failed, total] = ThresholdCounts(summary);
   if (total == 0) return Tag("p", "No thresholds in this scenario", "verdict none");
+  const size_t skipped = SkippedThresholds(summary);
+  if (failed == 0 && skipped > 0) {
+    return Tag("p",
+               "\u2714 PASS \u2014 " + std::to_string(total - skipped) + " of " +
+                   std::to_string(total) + " thresholds met, " + std::to_string(skipped) +
+                   " skipped (not measured)",
+               "verdict pass");
+  }
   if (failed == 0) {
     return Tag("p", "\u2714 PASS \u2014 all " + std::to_string(total) + " thresholds met",
                "verdict pass");
@@ -133,9 +148,12 @@ std::string ThresholdsSection(const json& s) {
   std::vector<Row> rows;
   for (const json& t : ArrayAt(s, "thresholds")) {
     const bool ok = BoolAt(t, "ok", false);
+    const bool skipped = BoolAt(t, "skipped", false);
     const std::string metric = TextAt(t, "metric");
     const std::optional<double> value = NumberAt(t, "value");
-    rows.push_back({{ok ? "\u2714 pass" : "\u2718 fail", ok ? "pass" : "fail"},
+    rows.push_back({skipped ? Cell{"\u23ed skipped", "warn"}
+                    : ok    ? Cell{"\u2714 pass", "pass"}
+                            : Cell{"\u2718 fail", "fail"},
                     {metric},
                     {TextAt(t, "condition")},
                     Num(value ? ThresholdValueText(metric, *value) : "-"),
@@ -215,26 +233,33 @@ std::string OperationsSection(const json& s) {
                        rows, classes));
 }
 
-// A consistency figure; `severity` is the class when it is non-zero ("fail" or "warn").
-Row Figure(const json& c, const char* key, const char* meaning, const char* severity) {
-  const uint64_t n = CountAt(c, key);
-  return {{key}, {GroupedText(n), n > 0 ? std::string("num ") + severity : "num"}, {meaning}};
+// A consistency figure; `severity` is the class when it is non-zero ("fail" or "warn"). A
+// figure not measured says so instead of a 0 (consistency.measurement).
+Row Figure(const json& s, const char* key, const char* meaning, const char* severity) {
+  const uint64_t n = CountAt(ObjectAt(s, "consistency"), key);
+  const std::string status = FigureStatus(s, key);
+  if (status == "not_measured") return {{key}, {"not measured", "num warn"}, {meaning}};
+  const std::string text = GroupedText(n) + (status == "partial" ? " (partial)" : "");
+  const std::string cls = n > 0 ? std::string("num ") + severity
+                          : status == "partial" ? std::string("num warn")
+                                                : std::string("num");
+  return {{key}, {text, cls}, {meaning}};
 }
 
 std::string ConsistencySection(const json& s) {
   const json& c = ObjectAt(s, "consistency");
   std::vector<Row> rows = {
-      Figure(c, "double_bookings", "two active bookings on one slot", "fail"),
-      Figure(c, "lost_bookings", "an acknowledged booking missing at the end", "fail"),
-      Figure(c, "phantom_bookings", "a stored booking nobody was told about", "fail"),
-      Figure(c, "hold_conflicts", "two clients told they hold one slot at once", "warn"),
-      Figure(c, "hold_conflicts_outside_failover", "the same, outside any failover window", "fail"),
-      Figure(c, "lost_holds", "a hold that vanished before its TTL", "warn")};
+      Figure(s, "double_bookings", "two active bookings on one slot", "fail"),
+      Figure(s, "lost_bookings", "an acknowledged booking missing at the end", "fail"),
+      Figure(s, "phantom_bookings", "a stored booking nobody was told about", "fail"),
+      Figure(s, "hold_conflicts", "two clients told they hold one slot at once", "warn"),
+      Figure(s, "hold_conflicts_outside_failover", "the same, outside any failover window", "fail"),
+      Figure(s, "lost_holds", "a hold that vanished before its TTL", "warn")};
   if (c.contains("foreign_releases")) {
     rows.push_back(
-        Figure(c, "foreign_releases", "an adversary released another client's hold", "fail"));
+        Figure(s, "foreign_releases", "an adversary released another client's hold", "fail"));
     rows.push_back(
-        Figure(c, "foreign_cancels", "an adversary cancelled another client's booking", "fail"));
+        Figure(s, "foreign_cancels", "an adversary cancelled another client's booking", "fail"));
   }
   const json& lag = ObjectAt(c, "visibility_lag_ms");
   const std::optional<double> p99 = NumberAt(lag, "p99");
@@ -244,7 +269,10 @@ std::string ConsistencySection(const json& s) {
                      " ms, max " + FixedText(NumberOr(lag, "max"), 1) + " ms"
                : "not measured"),
        {"from a hold's acknowledgement until other pollers see it"}});
-  return Section("consistency", "Consistency", Table({"figure", "value", "meaning"}, rows));
+  std::string notes;
+  for (const std::string& line : UnmeasuredFigureLines(s)) notes += Tag("p", line, "note warn");
+  return Section("consistency", "Consistency",
+                 Table({"figure", "value", "meaning"}, rows) + notes);
 }
 
 std::string OptionalMs(const json& j, const char* key) {

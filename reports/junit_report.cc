@@ -30,9 +30,12 @@ std::string Testcase(const std::string& classname, const json& t) {
   const std::string condition = TextAt(t, "condition");
   std::string out = "  <testcase" + Attr("classname", classname) +
                     Attr("name", metric + " " + condition) + " time=\"0\"";
+  const std::string note = TextAt(t, "note", "");
+  if (BoolAt(t, "skipped", false)) {
+    return out + ">\n    <skipped" + Attr("message", note) + "/>\n  </testcase>\n";
+  }
   if (BoolAt(t, "ok", false)) return out + "/>\n";
   const std::string value = ValueText(metric, t);
-  const std::string note = TextAt(t, "note", "");
   const std::string message =
       metric + " = " + value + ", expected " + condition + (note.empty() ? "" : "; " + note);
   const std::string detail = "metric: " + metric + "\ncondition: " + condition +
@@ -54,15 +57,17 @@ std::string Properties(const json& s) {
 std::string JunitReport(const json& summary) {
   const std::string scenario = TextAt(summary, "scenario", "slotsim");
   const json& thresholds = ArrayAt(summary, "thresholds");
-  size_t failed = 0;
+  size_t failed = 0, skipped = 0;
   std::string cases;
   for (const json& t : thresholds) {
     if (!BoolAt(t, "ok", false)) ++failed;
+    if (BoolAt(t, "skipped", false)) ++skipped;
     cases += Testcase("slotsim." + scenario, t);
   }
   return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuite" + Attr("name", scenario) +
          Attr("tests", std::to_string(thresholds.size())) +
-         Attr("failures", std::to_string(failed)) + " errors=\"0\" skipped=\"0\"" +
+         Attr("failures", std::to_string(failed)) + " errors=\"0\"" +
+         Attr("skipped", std::to_string(skipped)) +
          Attr("time", FixedText(NumberOr(ObjectAt(summary, "run"), "wall_s"), 3)) + ">\n" +
          Properties(summary) + cases + "</testsuite>\n";
 }

@@ -63,13 +63,19 @@ std::string Verdict(const json& s) {
   if (!aborted.empty()) {
     return "## \u274c " + TextAt(s, "scenario", "?") + " \u2014 stopped early: " + aborted + "\n";
   }
-  size_t failed = 0, total = 0;
+  size_t failed = 0, total = 0, skipped = 0;
   for (const json& t : ArrayAt(s, "thresholds")) {
     ++total;
     if (!BoolAt(t, "ok", false)) ++failed;
+    if (BoolAt(t, "skipped", false)) ++skipped;
   }
   const std::string name = "slotsim " + Cell(TextAt(s, "scenario"));
   if (total == 0) return "## " + name + " \u2014 no thresholds\n";
+  if (failed == 0 && skipped > 0) {
+    return "## \u2705 " + name + " \u2014 " + std::to_string(total - skipped) + " of " +
+           std::to_string(total) + " thresholds passed, " + std::to_string(skipped) +
+           " skipped (not measured)\n";
+  }
   if (failed == 0) {
     return "## \u2705 " + name + " \u2014 all " + std::to_string(total) + " thresholds passed\n";
   }
@@ -100,8 +106,11 @@ std::string Thresholds(const json& s) {
   for (const json& t : list) {
     const std::string metric = TextAt(t, "metric");
     const std::optional<double> value = NumberAt(t, "value");
+    const char* mark = BoolAt(t, "skipped", false) ? "\u23ed\ufe0f skipped"
+                       : BoolAt(t, "ok", false)    ? "\u2705"
+                                                   : "\u274c";
     out += Row(
-        {BoolAt(t, "ok", false) ? "\u2705" : "\u274c", Code(metric), Code(TextAt(t, "condition")),
+        {mark, Code(metric), Code(TextAt(t, "condition")),
          value ? Cell(ThresholdValueText(metric, *value)) : "\u2014", Cell(TextAt(t, "note", ""))});
   }
   return out;
@@ -135,6 +144,14 @@ std::string Latency(const json& s) {
          rows;
 }
 
+// A consistency count, "not measured" or "N (partial)" as its measurement says.
+std::string CountCell(const json& s, const char* key) {
+  const std::string status = FigureStatus(s, key);
+  if (status == "not_measured") return "not measured";
+  const std::string n = GroupedText(CountAt(ObjectAt(s, "consistency"), key));
+  return status == "partial" ? n + " (partial)" : n;
+}
+
 // What the run's adversaries got away with (only when it had some).
 std::string Guarantees(const json& s) {
   const json& c = ObjectAt(s, "consistency");
@@ -149,17 +166,19 @@ std::string Consistency(const json& s) {
   const json& c = ObjectAt(s, "consistency");
   const json& lag = ObjectAt(c, "visibility_lag_ms");
   const std::optional<double> p99 = NumberAt(lag, "p99");
+  std::string notes;
+  for (const std::string& line : UnmeasuredFigureLines(s)) notes += "\n> " + Cell(line) + "\n";
   return "\n### Consistency\n\n"
          "| double bookings | lost bookings | phantom bookings | hold conflicts (outside "
          "failover) | lost holds | visibility lag p99 |\n"
          "|--:|--:|--:|--:|--:|--:|\n" +
-         Row({GroupedText(CountAt(c, "double_bookings")), GroupedText(CountAt(c, "lost_bookings")),
-              GroupedText(CountAt(c, "phantom_bookings")),
+         Row({CountCell(s, "double_bookings"), CountCell(s, "lost_bookings"),
+              CountCell(s, "phantom_bookings"),
               GroupedText(CountAt(c, "hold_conflicts")) + " (" +
                   GroupedText(CountAt(c, "hold_conflicts_outside_failover")) + ")",
               GroupedText(CountAt(c, "lost_holds")),
               p99 ? FixedText(*p99, 1) + " ms" : "not measured"}) +
-         Guarantees(s);
+         notes + Guarantees(s);
 }
 
 std::string OptionalMs(const json& o, const char* key) {

@@ -129,6 +129,7 @@ StatusOr<std::vector<Threshold>> ThresholdsOf(const json& s) {
     StatusOr<Threshold> parsed =
         ParseThreshold(TextAt(t, "metric", ""), TextAt(t, "condition", ""));
     if (!parsed.ok()) return Status::InvalidArgument("thresholds: " + parsed.status().message());
+    parsed->allow_unmeasured = BoolAt(t, "allow_unmeasured", false);
     out.push_back(*parsed);
   }
   return out;
@@ -249,6 +250,9 @@ json MergedOp(const std::vector<json>& ss, const HistogramMap& h, const std::str
   json out = LatencyJson(h, op, "", "");
   out["count"] = Sum(ss, {"ops", op, "count"});
   out["errors"] = Sum(ss, {"ops", op, "errors"});
+  out["not_sent"] = Sum(ss, {"ops", op, "not_sent"});
+  out["measurement"] = MeasurementJson(LatencyMeasurementOf(
+      op, static_cast<uint64_t>(CountAt(out, "count")), CountAt(out, "not_sent")));
   const double count = out["count"].get<double>();
   out["error_rate"] = count > 0 ? out["errors"].get<double>() / count : 0.0;
   out["codes"] = SumMembers(ss, {"ops", op, "codes"});
@@ -288,12 +292,16 @@ void AddTotals(const std::vector<json>& ss, json& out) {
   if (json by_kind = SumMembers(ss, {"errors", "by_kind"}); !by_kind.empty()) {
     out["errors"]["by_kind"] = std::move(by_kind);
   }
+  if (json by_class = SumMembers(ss, {"errors", "by_class"}); !by_class.empty()) {
+    out["errors"]["by_class"] = std::move(by_class);
+  }
   out["throughput"] = {{"ops", ops},
                        {"ops_per_s", duration_s > 0 ? static_cast<double>(ops) / duration_s : 0.0}};
 }
 
 json MergedConsistency(const std::vector<json>& ss, const HistogramMap& h) {
   json out = SumMembers(ss, {"consistency"});
+  MergeMeasurements(ss, out);
   auto lag = h.find(kVisibilityKey);
   const bool measured = lag != h.end() && lag->second.TotalCount() > 0;
   auto ms = [&](double us) { return measured ? json(us / 1000.0) : json(nullptr); };

@@ -62,10 +62,12 @@ json ByPhaseJson(const OpMetrics& op, int mode /* -1 = every mode */) {
   return out;
 }
 
-json OpJson(const OpMetrics& op) {
+json OpJson(std::string_view name, const OpMetrics& op) {
   json out = LatencyJson(Select(op, [](int, int) { return true; }));
   out["count"] = op.count;
   out["errors"] = op.errors;
+  out["not_sent"] = op.not_sent;
+  out["measurement"] = MeasurementJson(LatencyMeasurementOf(name, op.count, op.not_sent));
   out["error_rate"] = op.count > 0 ? static_cast<double>(op.errors) / op.count : 0.0;
   out["codes"] = json::object();
   for (const auto& [code, n] : op.codes) out["codes"][code] = n;
@@ -98,7 +100,15 @@ json ConsistencyJson(const ConsistencyReport& c) {
             {"p99", lag_value(c.visibility_lag_ms.p99)},
             {"max", lag_value(c.visibility_lag_ms.max)}}},
           {"visibility_samples", c.visibility_lag_us.TotalCount()},
-          {"visibility_unseen", c.visibility_unseen}};
+          {"visibility_unseen", c.visibility_unseen},
+          {"read_back", ReadBackName(c.read_back)},
+          {"measurement",
+           {{"double_bookings", MeasurementJson(c.measurement.double_bookings)},
+            {"lost_bookings", MeasurementJson(c.measurement.lost_bookings)},
+            {"phantom_bookings", MeasurementJson(c.measurement.phantom_bookings)},
+            {"hold_conflicts", MeasurementJson(c.measurement.hold_conflicts)},
+            {"lost_holds", MeasurementJson(c.measurement.lost_holds)},
+            {"visibility_lag", MeasurementJson(c.measurement.visibility_lag)}}}};
 }
 
 json OptionalMs(const std::optional<int64_t>& v) { return v ? json(*v) : json(nullptr); }
@@ -287,11 +297,68 @@ void AddTotals(const RunMetrics& m, double duration_s, json& out) {
     json& by_kind = out["errors"]["by_kind"] = json::object();
     for (const auto& [kind, n] : m.errors_by_kind) by_kind[kind] = n;
   }
+  if (!m.errors_by_class.empty()) {
+    json& by_class = out["errors"]["by_class"] = json::object();
+    for (const auto& [answer, n] : m.errors_by_class) by_class[answer] = n;
+  }
   out["throughput"] = {{"ops", ops},
                        {"ops_per_s", duration_s > 0 ? static_cast<double>(ops) / duration_s : 0.0}};
 }
 
 }  // namespace
+
+Measurement LatencyMeasurementOf(std::string_view op, uint64_t count, uint64_t not_sent) {
+  if (not_sent == 0) return {};
+  return {MeasureStatus::kPartial,
+          std::to_string(not_sent) + " of " + std::to_string(count) + " " + std::string(op) +
+              " operations were not sent (connection refused, or the harness at its in-flight "
+              "limit)",
+          "the latency of the " + std::to_string(not_sent) + " unsent operations"};
+}
+
+nlohmann::json MeasurementJson(const Measurement& m) {
+  json out = {{"status", MeasureStatusName(m.status)}};
+  if (!m.reason.empty()) out["reason"] = m.reason;
+  if (!m.missing.empty()) out["missing"] = m.missing;
+  return out;
+}
+
+Measurement MeasurementFromJson(const nlohmann::json& j) {
+  Measurement m;
+  if (!j.is_object()) return m;
+  const auto text = [&](const char* key) {
+    auto it = j.find(key);
+    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  m.status = MeasureStatusFromName(text("status")).value_or(MeasureStatus::kMeasured);
+  m.reason = text("reason");
+  m.missing = text("missing");
+  return m;
+}
+
+void MergeMeasurements(const std::vector<nlohmann::json>& shards, nlohmann::json& consistency) {
+  std::optional<ReadBack> read_back;
+  json measurement = json::object();
+  for (const json& s : shards) {
+    auto c = s.find("consistency");
+    if (c == s.end() || !c->is_object()) continue;
+    auto rb = c->find("read_back");
+    if (auto r = rb != c->end() && rb->is_string() ? ReadBackFromName(rb->get<std::string>())
+                                                  : std::nullopt) {
+      read_back = std::max(read_back.value_or(*r), *r);
+    }
+    auto m = c->find("measurement");
+    if (m == c->end() || !m->is_object()) continue;
+    for (const auto& item : m->items()) {
+      const Measurement now = MeasurementFromJson(item.value());
+      const Measurement was =
+          measurement.contains(item.key()) ? MeasurementFromJson(measurement[item.key()]) : now;
+      measurement[item.key()] = MeasurementJson(LessMeasured(was, now));
+    }
+  }
+  if (read_back) consistency["read_back"] = ReadBackName(*read_back);
+  if (!measurement.empty()) consistency["measurement"] = std::move(measurement);
+}
 
 nlohmann::json StatsJson(const Histogram& h) {
   return {{"p50", h.ValueAtPercentile(50)},
@@ -331,7 +398,8 @@ nlohmann::json SummaryJson(const RunResult& result, const SummaryOptions& option
   out["shard"] = {{"index", result.shard_index}, {"count", result.shard_count}};
   out["ops"] = json::object();
   for (int k = 0; k < kOpKinds; ++k) {
-    out["ops"][std::string(OpKindName(static_cast<OpKind>(k)))] = OpJson(m.ops[k]);
+    const std::string name(OpKindName(static_cast<OpKind>(k)));
+    out["ops"][name] = OpJson(name, m.ops[k]);
   }
   AddTotals(m, duration_s, out);
   out["consistency"] = ConsistencyJson(result.consistency);

@@ -8,25 +8,35 @@
 //     poll rate over 1/heartbeat, simulator/fairness.h; real-time targets only: clients 0 and
 //     the ratios and share null on sim)
 //   ops{<op>{...}} for ALL seven ops (count 0 included), each:
-//     count, errors, error_rate, codes{<CodeName>: n} (only codes seen),
+//     count, errors, not_sent (operations never sent: answer class not_sent), error_rate,
+//     measurement{status, reason, missing} of its latency figures (partial when not_sent > 0;
+//     reason and missing only when not measured; simulator/observe/measurement.h),
+//     codes{<CodeName>: n} (only codes seen),
 //     latency_us{p50,p90,p99,p999,max}, raw_latency_us{...},
 //     by_mode{redis{M}, mysql{M}, memory{M} (only when something was served from memory)},
 //       M = {count, errors, latency_us, raw_latency_us, by_phase{steady{P}, outage{P},
 //           recovery{P}}},  P = {count, latency_us, raw_latency_us}
 //     by_phase{steady{P}, outage{P}, recovery{P}}
 //   A latency object of a selection with count 0 is all zeros: check `count` before using it.
-//   errors{count, rate, by_kind{<kind>: n}}, throughput{ops, ops_per_s}   (over every op; per
-//     simulated s). by_kind only when count > 0: error ops by kind (recorder.h ErrorKindName:
-//     "malformed_answer", "unavailable", "timeout", "internal", "unimplemented", ...)
+//   errors{count, rate, by_kind{<kind>: n}, by_class{<class>: n}}, throughput{ops, ops_per_s}
+//     (over every op; per simulated s). by_kind and by_class only when count > 0: error ops by
+//     kind (recorder.h ErrorKindName: "malformed_answer", "unavailable", "timeout", "internal",
+//     "unimplemented", ...) and by answer class (protocol/ops.h AnswerClassName: "rejected",
+//     "server_error", "malformed_answer", "timeout", "reset", "not_sent", "store_error")
 //   consistency{double_bookings, lost_bookings, phantom_bookings, hold_conflicts,
 //     hold_conflicts_outside_failover, hold_conflict_total_ms, lost_holds, late_records,
 //     visibility_lag_ms{p50, p99, max} (each null when no lag was measured),
-//     visibility_samples, visibility_unseen, foreign_releases, foreign_cancels (these two and
-//     clients.adversaries only when the run had adversaries)}
+//     visibility_samples, visibility_unseen, foreign_releases, foreign_cancels (these two
+//     and clients.adversaries only when the run had adversaries),
+//     read_back ("complete" | "by_id" | "none": how the final bookings were read),
+//     measurement{double_bookings, lost_bookings, phantom_bookings, hold_conflicts, lost_holds,
+//       visibility_lag: {status ("measured" | "partial" | "not_measured"), reason, missing}}}
+//     (simulator/observe/measurement.h; a figure not measured reads 0 here and FAILS any
+//     threshold on it unless the threshold allows it, reports/thresholds.h)
 //   failover{outages[{kind, start_s, end_s, detect_ms, recover_ms, errors}] (detect_ms and
 //     recover_ms null when not measured, recorder.h says when), mode_switches,
 //     switches[{at_s, from, to, cause, previous_mode_ms, holds_migrated}]}
-//   thresholds[{metric, condition, value, ok, note}]   (reports/thresholds.h)
+//   thresholds[{metric, condition, value, ok, note, measured, skipped}]   (reports/thresholds.h)
 //   shard{index, count}   (--shard I/N; 0 and 1 for an unsharded run)
 //   merge{shards, seeds[], replays[], notes[]}   (only in `slotsim report merge` output;
 //     reports/merge.h)
@@ -77,6 +87,17 @@ struct SummaryOptions {
 //   slotsim run <path> --seed N [--target T] [--set k=v ...]
 // with --target only when it differs from the scenario's, and shell-quoted where needed.
 std::string ReplayCommand(const RunResult& result, const SummaryOptions& options);
+
+// A measurement of summary.json: {status, reason, missing} (reason and missing only when not
+// empty), and back (a missing or unknown status reads as measured: an older summary).
+nlohmann::json MeasurementJson(const Measurement& m);
+// `report merge`: consistency.read_back and .measurement of the merged `consistency`, the least
+// measured over the shards per figure (and the weakest read-back).
+void MergeMeasurements(const std::vector<nlohmann::json>& shards, nlohmann::json& consistency);
+// ops.<op>.measurement: partial when some of its operations were never sent (they are in its
+// histograms with the time until the harness gave up on them, not with a server's answer).
+Measurement LatencyMeasurementOf(std::string_view op, uint64_t count, uint64_t not_sent);
+Measurement MeasurementFromJson(const nlohmann::json& j);
 
 // A latency object of summary.json: {p50, p90, p99, p999, max} of `h`.
 nlohmann::json StatsJson(const Histogram& h);

@@ -73,8 +73,11 @@ std::vector<std::string> OpNamesOf(const json& ops) {
   return names;
 }
 
-std::string ErrorKindsText(const json& summary) {
-  const json& by_kind = ObjectAt(ObjectAt(summary, "errors"), "by_kind");
+namespace {
+
+// The members of errors.<key> as "name n, ...", largest first.
+std::string CountsText(const json& summary, std::string_view key) {
+  const json& by_kind = ObjectAt(ObjectAt(summary, "errors"), key);
   std::vector<std::pair<uint64_t, std::string>> kinds;
   for (const auto& item : by_kind.items()) {
     if (const uint64_t n = CountAt(by_kind, item.key()); n > 0) kinds.emplace_back(n, item.key());
@@ -86,6 +89,37 @@ std::string ErrorKindsText(const json& summary) {
     out += (out.empty() ? "" : ", ") + kind + " " + GroupedText(n);
   return out;
 }
+
+}  // namespace
+
+std::string ErrorKindsText(const json& summary) { return CountsText(summary, "by_kind"); }
+
+std::string FigureStatus(const json& summary, std::string_view figure) {
+  std::string key(figure);
+  if (key == "hold_conflicts_outside_failover") key = "hold_conflicts";
+  if (key == "visibility_lag_ms") key = "visibility_lag";
+  const json& m = ObjectAt(ObjectAt(ObjectAt(summary, "consistency"), "measurement"), key);
+  const std::string status = TextAt(m, "status", "measured");
+  return status.empty() ? "measured" : status;
+}
+
+std::vector<std::string> UnmeasuredFigureLines(const json& summary) {
+  const json& c = ObjectAt(summary, "consistency");
+  std::vector<std::string> out;
+  for (const auto& item : ObjectAt(c, "measurement").items()) {
+    const std::string status = TextAt(item.value(), "status", "measured");
+    if (status == "measured") continue;
+    std::string line = item.key() + " " + status + ": " + TextAt(item.value(), "reason", "");
+    const std::string missing = TextAt(item.value(), "missing", "");
+    if (!missing.empty()) line += " (missing " + missing + ")";
+    out.push_back(std::move(line));
+  }
+  if (!out.empty()) {
+    out.insert(out.begin(), "final bookings read back: " + TextAt(c, "read_back", "?"));
+  }
+  return out;
+}
+std::string ErrorClassesText(const json& summary) { return CountsText(summary, "by_class"); }
 
 double NumberOf(const json& v, double fallback) {
   return v.is_number() ? v.get<double>() : fallback;

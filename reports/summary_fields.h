@@ -39,6 +39,17 @@ std::vector<std::string> OpNamesOf(const nlohmann::json& ops);
 // when the summary has none (no errors, or an older summary).
 std::string ErrorKindsText(const nlohmann::json& summary);
 
+// consistency.measurement.<figure>.status of a summary: "measured", "partial" or
+// "not_measured"; "measured" when absent (an older summary). hold_conflicts_outside_failover
+// reads hold_conflicts', visibility_lag_ms visibility_lag's.
+std::string FigureStatus(const nlohmann::json& summary, std::string_view figure);
+// One line per consistency figure not fully measured, "<figure> <status>: <reason> (missing
+// <what>)", after one "final bookings read back: <kind>" line; empty when all were measured.
+std::vector<std::string> UnmeasuredFigureLines(const nlohmann::json& summary);
+
+// errors.by_class the same way: "server_error 15, timeout 2"; "" when none.
+std::string ErrorClassesText(const nlohmann::json& summary);
+
 // The same readers for an array element (`v` itself), for the time-series columns.
 double NumberOf(const nlohmann::json& v, double fallback = 0);
 

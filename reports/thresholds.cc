@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "reports/summary.h"
 #include "simulator/observe/recorder.h"
 
 namespace slotsim {
@@ -107,6 +108,26 @@ std::optional<double> MetricValue(const nlohmann::json& summary, std::string_vie
   return PathValue(summary, metric, p);
 }
 
+Measurement MetricMeasurement(const nlohmann::json& summary, std::string_view metric) {
+  if (!CheckMetricName(metric).ok()) return {};
+  const std::vector<std::string> p = SplitDots(metric);
+  if (p[0] == "latency" || p[0] == "latency_raw") {
+    const json* m = Child(Child(Child(&summary, "ops"), p[1]), "measurement");
+    return m != nullptr ? MeasurementFromJson(*m) : Measurement{};
+  }
+  if (p[0] != "consistency") return {};
+  std::string figure = p[1];
+  if (figure == "hold_conflicts_outside_failover") figure = "hold_conflicts";
+  if (figure == "visibility_lag_ms") figure = "visibility_lag";
+  const json* m = Child(Child(Child(&summary, "consistency"), "measurement"), figure);
+  return m != nullptr ? MeasurementFromJson(*m) : Measurement{};
+}
+
+std::string UnmeasuredNote(const Measurement& m) {
+  if (m.status == MeasureStatus::kNotMeasured) return "not measured: " + m.reason;
+  return "partially measured: " + m.reason + (m.missing.empty() ? "" : "; missing " + m.missing);
+}
+
 std::vector<ThresholdResult> EvaluateThresholds(const nlohmann::json& summary,
                                                 const std::vector<Threshold>& thresholds) {
   std::vector<ThresholdResult> results;
@@ -115,8 +136,16 @@ std::vector<ThresholdResult> EvaluateThresholds(const nlohmann::json& summary,
     ThresholdResult r;
     r.metric = t.metric;
     r.condition = t.condition;
+    r.allow_unmeasured = t.allow_unmeasured;
+    const Measurement m = MetricMeasurement(summary, t.metric);
     if (Status name = CheckMetricName(t.metric); !name.ok()) {
       r.note = name.message();
+    } else if (!m.measured()) {
+      r.value = MetricValue(summary, t.metric);
+      r.measured = false;
+      r.skipped = t.allow_unmeasured;
+      r.ok = r.skipped;
+      r.note = (r.skipped ? "skipped (allow_unmeasured): " : "") + UnmeasuredNote(m);
     } else if ((r.value = MetricValue(summary, t.metric))) {
       r.ok = t.Holds(*r.value);
     } else {
@@ -130,7 +159,9 @@ std::vector<ThresholdResult> EvaluateThresholds(const nlohmann::json& summary,
 nlohmann::json ThresholdsJson(const std::vector<ThresholdResult>& results) {
   json out = json::array();
   for (const ThresholdResult& r : results) {
-    json item = {{"metric", r.metric}, {"condition", r.condition}, {"ok", r.ok}, {"note", r.note}};
+    json item = {{"metric", r.metric},     {"condition", r.condition}, {"ok", r.ok},
+                 {"measured", r.measured}, {"skipped", r.skipped},     {"note", r.note},
+                 {"allow_unmeasured", r.allow_unmeasured}};
     item["value"] = r.value ? json(*r.value) : json(nullptr);
     out.push_back(std::move(item));
   }

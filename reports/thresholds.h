@@ -19,6 +19,13 @@
 // MySQL), a visibility lag never measured, and detect_ms / recover_ms with no outage or none
 // measured have no value: MetricValue returns nullopt and the threshold FAILS with value null
 // and the note "no data" — a gate must not pass on a measurement that was never taken.
+//
+// Not measured. A figure whose measurement (MetricMeasurement: consistency.measurement.<figure>
+// for consistency.*, ops.<op>.measurement for latency[_raw].<op>.*; everything else is always
+// measured) is partial or not_measured FAILS its threshold whatever its value, with measured
+// false and the note "not measured: <reason>" (or "partially measured: <reason>; missing
+// <what>"). With the threshold's allow_unmeasured it is SKIPPED instead: ok true (it does not
+// fail the run), skipped true, and the note "skipped: ...". A measured figure compares as usual.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -27,6 +34,7 @@
 #include <string_view>
 #include <vector>
 
+#include "simulator/observe/measurement.h"
 #include "simulator/scenario/threshold.h"
 
 namespace slotsim {
@@ -35,9 +43,18 @@ struct ThresholdResult {
   std::string metric;
   std::string condition;        // as written in the scenario
   std::optional<double> value;  // in the metric's unit; nullopt when there was no data
-  bool ok = false;
-  std::string note;  // why it failed without a comparison ("no data", unknown metric), or ""
+  bool ok = false;       // false only when it failed; a skipped threshold is ok
+  bool measured = true;  // the figure was fully measured
+  bool skipped = false;  // not measured and allow_unmeasured: not judged
+  bool allow_unmeasured = false;  // the threshold's own setting
+  std::string note;      // why it failed without a comparison ("no data", unknown metric, not
+                         // measured), why it was skipped, or ""
 };
+
+// The measurement of a catalogued `metric` in `summary` (see the top of this file).
+Measurement MetricMeasurement(const nlohmann::json& summary, std::string_view metric);
+// "not measured: <reason>" / "partially measured: <reason>; missing <what>".
+std::string UnmeasuredNote(const Measurement& m);
 
 // The value of a catalogued `metric` in `summary`, in the metric's unit, or nullopt when it has
 // no data (see the top of this file). Also nullopt for a name outside the catalogue.
@@ -47,7 +64,8 @@ std::optional<double> MetricValue(const nlohmann::json& summary, std::string_vie
 std::vector<ThresholdResult> EvaluateThresholds(const nlohmann::json& summary,
                                                 const std::vector<Threshold>& thresholds);
 
-// summary.json "thresholds": [{metric, condition, value (number or null), ok, note}].
+// summary.json "thresholds": [{metric, condition, value (number or null), ok, measured, skipped,
+// allow_unmeasured, note}].
 nlohmann::json ThresholdsJson(const std::vector<ThresholdResult>& results);
 
 // True when every result is ok (also for none).

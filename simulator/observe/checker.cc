@@ -200,9 +200,12 @@ void Checker::Impl::OnCancel(const OpRecord& op, uint64_t client, uint64_t slot)
 
 // ---- end of run and report --------------------------------------------------------------
 
-void Checker::Impl::Finish(const std::vector<Booking>& final_bookings, Timestamp end) {
+void Checker::Impl::Finish(const std::vector<Booking>& final_bookings, Timestamp end,
+                           ReadBack read_back, const std::string& reason) {
   if (finished_) return;
   finished_ = true;
+  counts_.read_back = read_back;
+  counts_.measurement = MeasurementOf(read_back, reason);
   const int64_t end_us = Us(end);
   for (uint32_t id = 0; id < beliefs_.size(); ++id) {
     Belief& b = beliefs_[id];
@@ -248,8 +251,9 @@ void Checker::Record(const OpRecord& op) { impl_->Record(op); }
 void Checker::AddFailoverWindow(Timestamp start, Timestamp end) {
   impl_->AddFailoverWindow(start, end);
 }
-void Checker::Finish(const std::vector<Booking>& final_active_bookings, Timestamp end) {
-  impl_->Finish(final_active_bookings, end);
+void Checker::Finish(const std::vector<Booking>& final_active_bookings, Timestamp end,
+                     ReadBack read_back, const std::string& reason) {
+  impl_->Finish(final_active_bookings, end, read_back, reason);
 }
 ConsistencyReport Checker::report() const { return impl_->Report(); }
 CheckerMemory Checker::memory() const { return impl_->Memory(); }

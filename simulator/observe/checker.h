@@ -112,6 +112,11 @@
 //
 // Counts before Finish() cover only what has settled; lost and phantom bookings, and the final
 // state's double bookings, exist only after it, and double_bookings may still go down at it.
+//
+// measurement — what the final-state read-back given to Finish() could show (measurement.h):
+//   a read-back by id leaves phantoms unmeasured and double bookings partial; none leaves lost
+//   and phantom bookings unmeasured (reported 0 with status not_measured, never as a clean 0)
+//   and double bookings partial. The rules above are the same whatever the read-back.
 #pragma once
 
 #include <cstddef>
@@ -123,6 +128,7 @@
 #include "common/histogram.h"
 #include "engine/types.h"
 #include "simulator/observe/history.h"
+#include "simulator/observe/measurement.h"
 
 namespace slotsim {
 
@@ -176,6 +182,9 @@ struct ConsistencyReport {
   uint64_t foreign_releases = 0;
   uint64_t foreign_cancels = 0;
   bool finished = false;  // Finish() has run: every figure is final
+  // How Finish() was given the final state, and what that leaves unmeasured per figure.
+  ReadBack read_back = ReadBack::kComplete;
+  ConsistencyMeasurement measurement;
   bool operator==(const ConsistencyReport&) const = default;
 };
 
@@ -210,7 +219,10 @@ class Checker : public HistorySink {
 
   // Ends the run at `end` with the store's final active bookings (cancelled ones are ignored):
   // settles everything and computes the final-state rules. Only the first call counts.
-  void Finish(const std::vector<Booking>& final_active_bookings, Timestamp end);
+  // `read_back` (and why it was not complete) is how a target could read them (measurement.h):
+  // the report's measurement says what it leaves unmeasured.
+  void Finish(const std::vector<Booking>& final_active_bookings, Timestamp end,
+              ReadBack read_back = ReadBack::kComplete, const std::string& reason = "");
 
   // The figures so far (final after Finish()).
   ConsistencyReport report() const;

@@ -189,7 +189,8 @@ class Checker::Impl {
 
   void Record(const OpRecord& op);
   void AddFailoverWindow(Timestamp s, Timestamp e) { windows_.push_back({Us(s), Us(e)}); }
-  void Finish(const std::vector<Booking>& final_bookings, Timestamp end);
+  void Finish(const std::vector<Booking>& final_bookings, Timestamp end,
+              ReadBack read_back = ReadBack::kComplete, const std::string& reason = "");
   ConsistencyReport Report() const;
   CheckerMemory Memory() const;
 

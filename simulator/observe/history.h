@@ -29,7 +29,8 @@ struct OpRecord {
   Timestamp invoked;            // when it was actually sent
   Timestamp completed;          // when the answer arrived
   Outcome outcome = Outcome::kOk;
-  Code code = Code::kOk;  // the answer's code (kOk on success)
+  AnswerClass answer = AnswerClass::kOk;  // how the answer came back (protocol/ops.h)
+  Code code = Code::kOk;                  // the answer's code (kOk on success)
   StorageMode served_by = StorageMode::kMemory;
   // select ok / poll with own kHeld: the hold's expiry as the server stated it.
   std::optional<Timestamp> hold_expires;

@@ -131,6 +131,7 @@ void JsonlHistoryWriter::Record(const OpRecord& op) {
   w.StrIfAny("booking_id", op.booking_id).StrIfAny("idempotency_key", op.idempotency_key);
   w.Int("intended", Us(op.intended)).Int("invoked", Us(op.invoked));
   w.Int("completed", Us(op.completed)).Str("outcome", OutcomeName(op.outcome));
+  if (op.answer != AnswerClass::kOk) w.Str("answer", AnswerClassName(op.answer));
   w.Str("code", CodeName(op.code)).Str("served_by", StorageModeName(op.served_by));
   if (op.hold_expires) w.Int("hold_expires", Us(*op.hold_expires));
   if (op.own) w.Str("own", HoldStatusName(*op.own));
@@ -158,10 +159,13 @@ void JsonlHistoryWriter::WriteFailoverWindow(const FailoverWindow& window) {
   EndLine();
 }
 
-void JsonlHistoryWriter::WriteFinalBookings(const std::vector<Booking>& bookings, Timestamp end) {
+void JsonlHistoryWriter::WriteFinalBookings(const std::vector<Booking>& bookings, Timestamp end,
+                                            ReadBack read_back, const std::string& reason) {
   if (file_ == nullptr || !error_.ok()) return;
   ObjectWriter w(buffer_);
   w.Str("type", "final_bookings").Int("end", Us(end));
+  w.Str("read_back", ReadBackName(read_back));
+  if (!reason.empty()) w.Str("reason", reason);
   std::string& out = w.Raw("bookings");
   out += '[';
   for (size_t i = 0; i < bookings.size(); ++i) {
@@ -326,6 +330,8 @@ Status ParseOp(const json& obj, OpRecord* op) {
   op->intended = f.Has("intended") ? f.Time("intended", true) : op->invoked;
   op->completed = f.Time("completed", true);
   op->outcome = f.Enum<Outcome>("outcome", true, &OutcomeFromName).value_or(Outcome::kOk);
+  op->answer =
+      f.Enum<AnswerClass>("answer", false, &AnswerClassFromName).value_or(AnswerClass::kOk);
   op->code = f.Enum<Code>("code", false, &CodeFromName).value_or(Code::kOk);
   op->served_by =
       f.Enum<StorageMode>("served_by", false, &ModeFromName).value_or(StorageMode::kMemory);
@@ -355,7 +361,14 @@ Status ParseBooking(const json& obj, Booking* b) {
 Status ParseFinalBookings(const json& obj, HistoryExtras* extras) {
   Fields f(obj);
   const Timestamp end = f.Time("end", true);
+  // Files written before the read-back kind was recorded came from a complete read.
+  const std::optional<ReadBack> read_back =
+      f.Has("read_back") ? ReadBackFromName(f.Str("read_back", true)) : ReadBack::kComplete;
+  const std::string reason = f.Str("reason", false);
   SLOTSIM_RETURN_IF_ERROR(f.error());
+  if (!read_back) {
+    return Status::InvalidArgument("\"read_back\": expected \"complete\", \"by_id\" or \"none\"");
+  }
   auto it = obj.find("bookings");
   if (it == obj.end() || !it->is_array()) {
     return Status::InvalidArgument("\"bookings\": expected a list");
@@ -366,6 +379,8 @@ Status ParseFinalBookings(const json& obj, HistoryExtras* extras) {
   }
   extras->has_final_bookings = true;
   extras->final_bookings = std::move(bookings);
+  extras->read_back = *read_back;
+  extras->read_back_reason = reason;
   extras->end = end;
   return Status::Ok();
 }
@@ -472,7 +487,7 @@ StatusOr<ConsistencyReport> CheckHistoryFile(const std::string& path,
     return Status::InvalidArgument(path + ": no final_bookings line");
   }
   Checker& checker = sink.checker();
-  checker.Finish(extras.final_bookings, extras.end);
+  checker.Finish(extras.final_bookings, extras.end, extras.read_back, extras.read_back_reason);
   return checker.report();
 }
 

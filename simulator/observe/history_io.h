@@ -7,15 +7,17 @@
 //      "time":"09:30","intended":..,"invoked":..,"completed":..,"outcome":"ok","code":"OK",
 //      "served_by":"redis","hold_expires":..}
 //     kind: OpKindName; outcome: OutcomeName; code: CodeName; served_by: StorageModeName;
-//     own: HoldStatusName. Empty strings and lists and absent optionals (time, booking_id,
+//     own: HoldStatusName; answer: AnswerClassName, left out when "ok". Empty strings and lists and absent optionals (time, booking_id,
 //     idempotency_key, hold_expires, own, others_held, booked) are left out.
 //   {"type":"checker_options","hold_ttl_ms":300000,"max_op_duration_ms":65000,
 //    "max_conflict_intervals":4194304,"max_double_candidates":1048576}
 //                                                       (write it first: see CheckHistoryFile)
 //   {"type":"failover_window","start":..,"end":..}
-//   {"type":"final_bookings","end":..,"bookings":[{"id":"APT-2026-000001","client_id":"c1",
+//   {"type":"final_bookings","end":..,"read_back":"complete","reason":"..","bookings":[{"id":"APT-2026-000001","client_id":"c1",
 //      "employee_id":3,"date":"2026-12-01","time":"09:30","idempotency_key":"k1",
 //      "status":"active","created_at":..}, ...]}
+//     read_back: ReadBackName (measurement.h), absent = "complete" (older files); reason only
+//     when not complete.
 // Unknown keys are ignored; an unknown "type" is an error.
 #pragma once
 
@@ -48,8 +50,9 @@ class JsonlHistoryWriter : public HistorySink {
   void Record(const OpRecord& op) override;
   void WriteCheckerOptions(const CheckerOptions& options);
   void WriteFailoverWindow(const FailoverWindow& window);
-  // The store's final state; `end` is what Checker::Finish() was given.
-  void WriteFinalBookings(const std::vector<Booking>& bookings, Timestamp end);
+  // The store's final state, as Checker::Finish() was given it (`end`, how it was read back).
+  void WriteFinalBookings(const std::vector<Booking>& bookings, Timestamp end,
+                          ReadBack read_back = ReadBack::kComplete, const std::string& reason = "");
 
   // Writes the buffer out.
   Status Flush();
@@ -74,6 +77,8 @@ struct HistoryExtras {
   std::vector<FailoverWindow> failover_windows;
   bool has_final_bookings = false;
   std::vector<Booking> final_bookings;
+  ReadBack read_back = ReadBack::kComplete;  // how they were read (measurement.h)
+  std::string read_back_reason;
   Timestamp end;  // of the final_bookings line
 };
 

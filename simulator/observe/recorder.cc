@@ -92,10 +92,12 @@ void Recorder::Record(const OpRecord& op) {
   pair.corrected.Record(corrected_us);
   pair.raw.Record(raw_us);
   ++code_counts_[kind][static_cast<int>(op.code)];
+  if (op.answer == AnswerClass::kNotSent) ++metrics.not_sent;
   if (error) {
     ++metrics.errors;
     ++metrics.mode_errors[mode];
     ++error_codes_[static_cast<int>(op.code)];
+    ++error_classes_[static_cast<int>(op.answer)];
   }
 
   const size_t row_index = RowFor(op.completed);
@@ -262,6 +264,12 @@ RunMetrics Recorder::Finish(Timestamp end) {
   for (int c = 0; c < kCodes; ++c) {
     if (error_codes_[c] > 0)
       metrics_.errors_by_kind[ErrorKindName(static_cast<Code>(c))] = error_codes_[c];
+  }
+  for (int c = 0; c < kAnswerClasses; ++c) {
+    if (error_classes_[c] > 0) {
+      metrics_.errors_by_class[std::string(AnswerClassName(static_cast<AnswerClass>(c)))] =
+          error_classes_[c];
+    }
   }
   return std::move(metrics_);
 }

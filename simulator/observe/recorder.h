@@ -71,6 +71,9 @@ struct LatencyPair {
 struct OpMetrics {
   uint64_t count = 0;
   uint64_t errors = 0;  // outcome fail (other than expected domain answers) or unknown
+  // Operations the harness could not send (answer class not_sent: refused connection, connect
+  // timeout, the harness at its in-flight limit): their latency was not measured.
+  uint64_t not_sent = 0;
   std::map<std::string, uint64_t> codes;       // answer code name -> count (OK included)
   std::array<uint64_t, kModes> mode_errors{};  // errors by what served them
   // [mode][phase]; every op, errors included, is recorded here.
@@ -105,6 +108,8 @@ struct RunMetrics {
   std::vector<OutageMetrics> outages;
   std::vector<ModeSwitch> switches;
   std::map<std::string, uint64_t> errors_by_kind;  // every error op (IsErrorOp), by ErrorKindName
+  // Every error op by its answer class (AnswerClassName: "server_error", "timeout", ...).
+  std::map<std::string, uint64_t> errors_by_class;
   uint64_t clients_peak = 0;
   uint64_t clients_total = 0;
   uint64_t records = 0;
@@ -166,6 +171,7 @@ class Recorder : public HistorySink {
   std::vector<OutageTrack> tracks_;
   std::array<std::array<uint64_t, kCodes>, kOpKinds> code_counts_{};
   std::array<uint64_t, kCodes> error_codes_{};  // error ops by code
+  std::array<uint64_t, kAnswerClasses> error_classes_{};  // error ops by answer class
   size_t current_row_ = 0;                      // the row interval_p99_ belongs to
   std::vector<Histogram> interval_p99_;         // per op, reset each interval
 };

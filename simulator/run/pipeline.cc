@@ -114,12 +114,13 @@ StatusOr<RunResult> RunPipeline::Finish(const FinalBookingsFn& final_bookings) {
     checker_->AddFailoverWindow(w.start, w.end);
     if (history_) history_->WriteFailoverWindow(w);
   }
-  StatusOr<std::vector<Booking>> bookings = final_bookings();
-  if (!bookings.ok()) return bookings.status();
-  checker_->Finish(*bookings, stop);
+  StatusOr<FinalState> final_state = final_bookings();
+  if (!final_state.ok()) return final_state.status();
+  checker_->Finish(final_state->bookings, stop, final_state->read_back, final_state->reason);
   result.consistency = checker_->report();
   if (history_) {
-    history_->WriteFinalBookings(*bookings, stop);
+    history_->WriteFinalBookings(final_state->bookings, stop, final_state->read_back,
+                                 final_state->reason);
     SLOTSIM_RETURN_IF_ERROR(history_->Close());
   }
   return result;

@@ -55,7 +55,7 @@ struct PipelineOptions {
 
 class RunPipeline {
  public:
-  using FinalBookingsFn = std::function<StatusOr<std::vector<Booking>>()>;
+  using FinalBookingsFn = std::function<StatusOr<FinalState>()>;
 
   // `scenario` and `options` must outlive the pipeline; options.wall_clock must be set.
   RunPipeline(const Scenario& scenario, const RunOptions& options, PipelineOptions pipeline);

@@ -75,7 +75,7 @@ class RealtimeRun {
   Status Supervise();
   // Sleeps until `t` or until the run is over or interrupted; false then.
   bool WaitUntil(Timestamp t);
-  StatusOr<std::vector<Booking>> FinalBookings();
+  StatusOr<FinalState> FinalBookings();
   // One line on the harness's own load: its CPU and scheduler lateness.
   void NoteHarness(const RunInfo& run) const;
   // The run's results; `wall_start` is when the run began (servers included).
@@ -230,9 +230,9 @@ Status RealtimeRun::Supervise() {
   return result;
 }
 
-StatusOr<std::vector<Booking>> RealtimeRun::FinalBookings() {
+StatusOr<FinalState> RealtimeRun::FinalBookings() {
   // MySQL may still be recovering from a fault that ended with the run: retry for ~10 s.
-  StatusOr<std::vector<Booking>> out = backend_.FinalBookings();
+  StatusOr<FinalState> out = backend_.FinalBookings();
   for (int i = 0; i < 50 && !out.ok(); ++i) {
     std::this_thread::sleep_for(Millis(200));
     out = backend_.FinalBookings();

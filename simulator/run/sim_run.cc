@@ -80,7 +80,7 @@ StatusOr<RunResult> RunSimScenario(const Scenario& scenario, const RunOptions& o
   pipeline.ArmEnd();
   RunLoop(clock, pipeline);
 
-  StatusOr<RunResult> result = pipeline.Finish([&]() -> StatusOr<std::vector<Booking>> {
+  StatusOr<RunResult> result = pipeline.Finish([&]() -> StatusOr<FinalState> {
     // The loop is over: free what only it needed (pending events, the clients, the Redis
     // model) before the final phase copies out every booking and the checker settles, so that
     // phase does not set the peak RSS of a long run.
@@ -88,7 +88,7 @@ StatusOr<RunResult> RunSimScenario(const Scenario& scenario, const RunOptions& o
     pipeline.ReleaseClients();
     target.redis().Wipe();
     ReleaseFreedMemory();
-    StatusOr<std::vector<Booking>> bookings = target.FinalBookings();
+    StatusOr<FinalState> bookings = target.FinalBookings();
     target.mysql().Wipe();
     ReleaseFreedMemory();
     return bookings;

@@ -376,6 +376,7 @@ Status Decoder::Thresholds(Section& top) {
     const std::string name = "thresholds.\"" + std::string(key.str()) + "\"";
     std::string condition;
     bool abort_on_fail = false;
+    bool allow_unmeasured = false;
     Micros grace{0};
     if (const auto* s = value.as_string()) {
       condition = s->get();
@@ -387,6 +388,7 @@ Status Decoder::Thresholds(Section& top) {
       SLOTSIM_RETURN_IF_ERROR(sec.Str("condition", &condition));
       SLOTSIM_RETURN_IF_ERROR(sec.Bool("abort_on_fail", &abort_on_fail));
       SLOTSIM_RETURN_IF_ERROR(sec.Duration("grace", &grace, /*positive=*/false));
+      SLOTSIM_RETURN_IF_ERROR(sec.Bool("allow_unmeasured", &allow_unmeasured));
       SLOTSIM_RETURN_IF_ERROR(sec.Finish());
     } else {
       return ctx_.Error(
@@ -401,6 +403,7 @@ Status Decoder::Thresholds(Section& top) {
     }
     th->abort_on_fail = abort_on_fail;
     th->grace = grace;
+    th->allow_unmeasured = allow_unmeasured;
     // A key the file has keeps its place even when --set changed its value.
     const bool from_set =
         ctx_.Where(key.source()).rfind(scenario_internal::kOverridePrefix, 0) == 0;

@@ -134,9 +134,11 @@ std::string Scenario::ToToml() const {
   o << "\n[thresholds]\n";
   for (const Threshold& t : thresholds) {
     o << Q(t.metric) << " = ";
-    if (t.abort_on_fail || t.grace.count() != 0) {
+    if (t.abort_on_fail || t.grace.count() != 0 || t.allow_unmeasured) {
       o << "{ condition = " << Q(t.condition) << ", abort_on_fail = " << B(t.abort_on_fail)
-        << ", grace = " << D(t.grace) << " }\n";
+        << ", grace = " << D(t.grace);
+      if (t.allow_unmeasured) o << ", allow_unmeasured = true";
+      o << " }\n";
     } else {
       o << Q(t.condition) << "\n";
     }

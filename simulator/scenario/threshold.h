@@ -38,6 +38,9 @@ struct Threshold {
   // stops the run early instead of letting a hopeless run take its full duration.
   bool abort_on_fail = false;
   Micros grace{0};
+  // A metric that was not (fully) measured (simulator/observe/measurement.h) fails its
+  // threshold; with allow_unmeasured the threshold is skipped instead, and says so.
+  bool allow_unmeasured = false;
 
   // Whether a measured value, in the metric's unit, satisfies the condition. A NaN (a metric
   // that could not be measured) never holds.

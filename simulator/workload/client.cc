@@ -471,6 +471,7 @@ void ClientPool::Emit(const Flight& f, const OpResult& r) {
   op.invoked = r.invoked;
   op.completed = r.completed;
   op.outcome = r.outcome;
+  op.answer = r.answer;
   op.code = r.status.code();
   op.served_by = r.served_by;
   op.hold_expires.reset();

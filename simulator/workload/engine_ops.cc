@@ -6,6 +6,7 @@ namespace slotsim {
 void ExecuteOp(SlotEngine& e, const Store& store, const OpRequest& req, OpResult& r) {
   // `r` is a pooled result from an earlier operation: every field is set or reset here.
   r.outcome = Outcome::kOk;
+  r.answer = AnswerClass::kOk;
   r.served_by = StorageMode::kMemory;
   r.hold.reset();
   r.booking.reset();

@@ -344,11 +344,24 @@ TEST_F(HttpWireTest, AWriteWhoseAnswerNeverCameIsUnknownButARefusedConnectIsAFai
     EXPECT_EQ(r.outcome, Outcome::kFail);
     r = ParseTransport(Req(kind), Lost(WireTransport::kConnectTimeout));
     EXPECT_EQ(r.outcome, Outcome::kFail);
-    // A 5xx may come after the write committed; a 4xx did nothing.
+    // A 5xx is the server saying it failed: definite, like a 4xx (a write that committed
+    // behind it is a phantom). A 504 is a gateway's timeout: unknown.
     r = Parse(Req(kind), 503, R"({"code":"storage_unavailable","message":"x"})");
+    EXPECT_EQ(r.outcome, Outcome::kFail);
+    EXPECT_EQ(r.answer, AnswerClass::kServerError);
+    r = Parse(Req(kind), 500, "<html>oops</html>");
+    EXPECT_EQ(r.outcome, Outcome::kFail);
+    EXPECT_EQ(r.answer, AnswerClass::kServerError);
+    r = Parse(Req(kind), 504, R"({"code":"gateway_timeout","message":"x"})");
     EXPECT_EQ(r.outcome, Outcome::kUnknown);
+    EXPECT_EQ(r.answer, AnswerClass::kTimeout);
     r = Parse(Req(kind), 400, R"({"code":"rest_invalid_param","message":"x"})");
     EXPECT_EQ(r.outcome, Outcome::kFail);
+    EXPECT_EQ(r.answer, AnswerClass::kRejected);
+    r = ParseTransport(Req(kind), Lost(WireTransport::kBroken));
+    EXPECT_EQ(r.answer, AnswerClass::kReset);
+    r = ParseTransport(Req(kind), Lost(WireTransport::kRefused));
+    EXPECT_EQ(r.answer, AnswerClass::kNotSent);
   }
   EXPECT_EQ(ParseTransport(Req(OpKind::kAvailability), Lost(WireTransport::kBroken)).outcome,
             Outcome::kFail);

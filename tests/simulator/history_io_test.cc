@@ -291,6 +291,56 @@ TEST_F(HistoryIoTest, OfflineCheckEqualsOnlineCheck) {
   EXPECT_EQ(*got, want);
 }
 
+TEST_F(HistoryIoTest, OfflineCheckReachesTheRunsMeasurementFromTheReadBackKind) {
+  // A run whose final state was read by id: one acknowledged booking, absent at the end (a lost
+  // booking, measured), and the phantoms not measured, online and offline alike.
+  Checker online;
+  JsonlHistoryWriter writer;
+  ASSERT_TRUE(writer.Open(path_).ok());
+  OpRecord c = Op(1, OpKind::kConfirm, "D", "11:00", 1000, 1050);
+  c.idempotency_key = "k1";
+  c.booking_id = "APT-2026-000001";
+  online.Record(c);
+  writer.Record(c);
+  OpRecord failed = Op(2, OpKind::kConfirm, "E", "12:00", 1000, 1060);
+  failed.outcome = Outcome::kFail;
+  failed.answer = AnswerClass::kServerError;
+  failed.code = Code::kUnavailable;
+  online.Record(failed);
+  writer.Record(failed);
+  const FinalState state{{}, ReadBack::kById, "read back by id"};
+  online.Finish(state.bookings, At(5000), state.read_back, state.reason);
+  writer.WriteFinalBookings(state.bookings, At(5000), state.read_back, state.reason);
+  ASSERT_TRUE(writer.Close().ok());
+  const ConsistencyReport want = online.report();
+  EXPECT_EQ(want.lost_bookings, 1u);
+  EXPECT_EQ(want.read_back, ReadBack::kById);
+  EXPECT_EQ(want.measurement.lost_bookings.status, MeasureStatus::kMeasured);
+  EXPECT_EQ(want.measurement.phantom_bookings.status, MeasureStatus::kNotMeasured);
+  EXPECT_EQ(want.measurement.double_bookings.status, MeasureStatus::kPartial);
+  StatusOr<ConsistencyReport> got = CheckHistoryFile(path_, {});
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(*got, want);
+  // The answer class survives the file.
+  CollectingSink sink;
+  ASSERT_TRUE(ReadHistory(path_, sink, nullptr).ok());
+  ASSERT_EQ(sink.ops.size(), 2u);
+  EXPECT_EQ(sink.ops[0].answer, AnswerClass::kOk);
+  EXPECT_EQ(sink.ops[1].answer, AnswerClass::kServerError);
+}
+
+TEST_F(HistoryIoTest, AFileWithoutAReadBackKindWasReadCompletely) {
+  JsonlHistoryWriter writer;
+  ASSERT_TRUE(writer.Open(path_).ok());
+  writer.Record(VariedRecords()[0]);
+  writer.WriteFinalBookings({}, At(5000));
+  ASSERT_TRUE(writer.Close().ok());
+  StatusOr<ConsistencyReport> got = CheckHistoryFile(path_, {});
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(got->read_back, ReadBack::kComplete);
+  EXPECT_EQ(got->measurement, ConsistencyMeasurement{});
+}
+
 TEST_F(HistoryIoTest, OfflineCheckNeedsTheFinalState) {
   JsonlHistoryWriter writer;
   ASSERT_TRUE(writer.Open(path_).ok());

@@ -21,6 +21,7 @@
 #include "procs/child_process.h"
 #include "reports/summary.h"
 #include "simulator/run/run.h"
+#include "tests/support/memory_serve.h"
 #include "tests/support/scenarios.h"
 #include "tests/support/servers.h"
 
@@ -29,6 +30,7 @@ namespace {
 
 using Json = nlohmann::json;
 
+using testing::MemoryServe;
 using testing::ShippedScenarioPath;
 
 // A closed population of `clients` polling every second for `duration_s`.
@@ -45,44 +47,6 @@ std::vector<std::string> Shrunk(int clients, int duration_s) {
           "clients.cancel=0.2",
           "faults=[]"};
 }
-
-// `slotsim serve --store memory` (or with `extra` flags) on a free port, stopped (SIGTERM) by
-// the destructor.
-class MemoryServe {
- public:
-  bool Start(std::vector<std::string> extra = {"--store", "memory"}) {
-    char dir[] = "/tmp/slotsim-http-test-XXXXXX";
-    if (mkdtemp(dir) == nullptr) return false;
-    dir_ = dir;
-    std::vector<std::string> argv = {SLOTSIM_BINARY, "serve",     "--listen",
-                                     "127.0.0.1:0",  "--threads", "48"};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    const Status s = child_.Spawn(argv, dir_ + "/serve.log");
-    if (!s.ok()) return false;
-    for (int i = 0; i < 500 && url_.empty() && !child_.Exited(); ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      std::ifstream in(dir_ + "/serve.log");
-      std::stringstream text;
-      text << in.rdbuf();
-      const std::string log = text.str();
-      const size_t at = log.find("listening on ");
-      if (at != std::string::npos) url_ = log.substr(at + 13, log.find(' ', at + 13) - at - 13);
-    }
-    return !url_.empty();
-  }
-  ~MemoryServe() {
-    child_.Terminate(ChildProcess::kDefaultGrace);
-    std::error_code ec;
-    if (!dir_.empty()) std::filesystem::remove_all(dir_, ec);
-  }
-  const std::string& url() const { return url_; }
-  int port() const { return std::stoi(url_.substr(url_.rfind(':') + 1)); }
-
- private:
-  ChildProcess child_;
-  std::string dir_;
-  std::string url_;
-};
 
 class HttpRunTest : public ::testing::Test {
  protected:

@@ -100,7 +100,10 @@ class SlowBackend final : public RealtimeBackend {
   }
   StorageMode mode() const override { return memory_.mode(); }
   void SetSwitchListener(std::function<void(const ModeSwitch&)>) override {}
-  StatusOr<std::vector<Booking>> FinalBookings() override { return memory_.ActiveBookings(""); }
+  StatusOr<FinalState> FinalBookings() override {
+    SLOTSIM_ASSIGN_OR_RETURN(std::vector<Booking> all, memory_.ActiveBookings(""));
+    return FinalState{std::move(all), ReadBack::kComplete, ""};
+  }
 
  private:
   const Scenario& sc_;

@@ -257,14 +257,14 @@ class HttpBackend final : public RealtimeBackend {
   void SetSwitchListener(std::function<void(const ModeSwitch&)> listener) override {
     shared_.modes.SetListener(std::move(listener));
   }
-  StatusOr<std::vector<Booking>> FinalBookings() override;
+  StatusOr<FinalState> FinalBookings() override;
 
  private:
   Status OpenTable(const MySqlUrl& url, const std::string& prefix);
   // Health (slotsim serve's /healthz: the starting mode) and the nonce, before the run.
   Status Probe(const std::function<void(const std::string&)>& note);
-  StatusOr<std::vector<Booking>> BookingsFromTable();
-  StatusOr<std::vector<Booking>> BookingsFromApi();
+  StatusOr<FinalState> BookingsFromTable();
+  StatusOr<FinalState> BookingsFromApi();
 
   const Scenario& sc_;
   const LaunchOptions launch_;
@@ -359,53 +359,70 @@ Status HttpBackend::Probe(const std::function<void(const std::string&)>& note) {
   return Status::Ok();
 }
 
-StatusOr<std::vector<Booking>> HttpBackend::FinalBookings() {
-  StatusOr<std::vector<Booking>> out = table_ ? BookingsFromTable() : BookingsFromApi();
+StatusOr<FinalState> HttpBackend::FinalBookings() {
+  StatusOr<FinalState> out = table_ ? BookingsFromTable() : BookingsFromApi();
   // The run is over: the spawned server is no longer needed, and it should go before the
   // Redis and MariaDB it uses.
   if (out.ok() && serve_) serve_.reset();
   return out;
 }
 
-StatusOr<std::vector<Booking>> HttpBackend::BookingsFromTable() {
+StatusOr<FinalState> HttpBackend::BookingsFromTable() {
   SLOTSIM_ASSIGN_OR_RETURN(std::vector<Booking> all, table_->ActiveBookings(""));
   // Only this run's bookings (its client ids carry the run tag), with the tag stripped.
-  std::vector<Booking> out;
+  FinalState out;
+  out.read_back = ReadBack::kComplete;
   for (Booking& b : all) {
     std::optional<std::string> client = StripRunTag(b.client_id, shared_.wire.run_tag);
     if (!client) continue;
     b.client_id = *client;
     b.idempotency_key = StripRunTag(b.idempotency_key, shared_.wire.run_tag).value_or("");
-    out.push_back(std::move(b));
+    out.bookings.push_back(std::move(b));
   }
   return out;
 }
 
-StatusOr<std::vector<Booking>> HttpBackend::BookingsFromApi() {
+// Without the table: each booking the answers named, asked for by id (a probe for an id that
+// cannot exist first, so that a server without the route is found even when no booking was
+// named). What this leaves unmeasured is FinalState::read_back's to say (measurement.h).
+StatusOr<FinalState> HttpBackend::BookingsFromApi() {
   const std::vector<Booking> told = shared_.ledger.All();
   std::unique_ptr<Transport> c = NewTransport(shared_.url);
-  std::vector<Booking> out;
+  FinalState out;
+  out.read_back = ReadBack::kById;
+  out.reason = "final bookings read back by id (GET appointments/{id}), not from the store; "
+               "set [target] mysql for a complete read";
+  const auto get = [&](const std::string& id) {
+    return ParseBookingAnswer(c->Send(BuildGetBooking(id, shared_.wire)), shared_.wire);
+  };
+  const StatusOr<Booking> probe = get("APT-0000-000000");
+  if (!probe.ok() && probe.status().code() == Code::kUnimplemented) {
+    // A server that cannot be asked: the answers' own account is all there is.
+    out.read_back = ReadBack::kNone;
+    out.reason = shared_.url.origin +
+                 " has no GET appointments/{id} and no [target] mysql was given: no read-back";
+    note_("http: " + out.reason + "; final bookings are the answers' account (lost and phantom "
+          "bookings not measured)");
+    for (const Booking& a : told) {
+      if (a.status == BookingStatus::kActive) out.bookings.push_back(a);
+    }
+    return out;
+  }
+  if (!probe.ok() && (probe.status().code() == Code::kUnavailable ||
+                      probe.status().code() == Code::kTimeout)) {
+    return probe.status();  // the server is not answering now: RealtimeRun retries
+  }
   for (const Booking& known : told) {
-    StatusOr<Booking> b =
-        ParseBookingAnswer(c->Send(BuildGetBooking(known.id, shared_.wire)), shared_.wire);
+    StatusOr<Booking> b = get(known.id);
     if (b.ok()) {
       if (b->status != BookingStatus::kActive) continue;
       b->idempotency_key = known.idempotency_key;
-      out.push_back(std::move(b).value());
-    } else if (b.status().code() == Code::kUnimplemented) {
-      // A server that cannot be asked: the answers' own account is all there is.
-      note_("http: " + shared_.url.origin +
-            " has no GET appointments/{id}; final bookings are "
-            "the answers' account (lost and phantom bookings unchecked; set [target] mysql)");
-      out.clear();
-      for (const Booking& a : told) {
-        if (a.status == BookingStatus::kActive) out.push_back(a);
-      }
-      return out;
+      out.bookings.push_back(std::move(b).value());
     } else if (b.status().code() != Code::kNotFound) {
       return b.status();
     }
   }
+  note_("http: " + out.reason + " (phantom bookings not measured)");
   return out;
 }
 

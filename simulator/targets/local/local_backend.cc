@@ -18,6 +18,10 @@ class EngineExecutor final : public OpExecutor {
   EngineExecutor(SlotEngine& engine, const Store& store) : engine_(engine), store_(store) {}
   void Execute(const OpRequest& req, OpResult& r) override {
     ExecuteOp(engine_, store_, req, r);
+    if (!r.status.ok()) {
+      r.answer =
+          IsDomainAnswer(r.status.code()) ? AnswerClass::kRejected : AnswerClass::kStoreError;
+    }
     if (r.status.ok()) {
       r.outcome = Outcome::kOk;
     } else if (IsDomainAnswer(r.status.code()) || req.kind == OpKind::kPoll ||
@@ -62,8 +66,9 @@ class LocalBackend final : public RealtimeBackend {
   void SetSwitchListener(std::function<void(const ModeSwitch&)> listener) override {
     if (stack_) stack_->failover().SetSwitchListener(std::move(listener));
   }
-  StatusOr<std::vector<Booking>> FinalBookings() override {
-    return stack_->mysql().ActiveBookings("");
+  StatusOr<FinalState> FinalBookings() override {
+    SLOTSIM_ASSIGN_OR_RETURN(std::vector<Booking> all, stack_->mysql().ActiveBookings(""));
+    return FinalState{std::move(all), ReadBack::kComplete, ""};
   }
 
  private:

@@ -13,6 +13,7 @@
 #include "common/url.h"
 #include "engine/failover_store.h"
 #include "engine/grid.h"
+#include "simulator/observe/measurement.h"
 #include "simulator/targets/realtime/realtime_target.h"
 
 namespace slotsim {
@@ -41,8 +42,9 @@ class RealtimeBackend {
   // that cannot see switches directly never calls it; the recorder then files phases by faults
   // only.
   virtual void SetSwitchListener(std::function<void(const ModeSwitch&)> listener) = 0;
-  // Every active booking at the end of the run (the checker's truth).
-  virtual StatusOr<std::vector<Booking>> FinalBookings() = 0;
+  // Every active booking at the end of the run (the checker's truth), with how completely the
+  // backend could read them (simulator/observe/measurement.h).
+  virtual StatusOr<FinalState> FinalBookings() = 0;
 };
 
 // How a backend that launches `slotsim serve` finds and places it.

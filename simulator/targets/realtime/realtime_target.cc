@@ -39,6 +39,7 @@ void RealtimeTarget::Submit(const OpRequest& req, Timestamp intended, Done done)
     r.status = Status::Unavailable("harness at its in-flight limit (" +
                                    std::to_string(options_.max_in_flight) + "); not sent");
     r.outcome = Outcome::kFail;
+    r.answer = AnswerClass::kNotSent;
     r.invoked = r.completed = loop_.Now();
     loop_.Post([done = std::move(done), r = std::move(r)]() mutable { done(std::move(r)); });
     return;

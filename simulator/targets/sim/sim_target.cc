@@ -1,6 +1,7 @@
 // SimTarget: engine calls on virtual time.
 #include "simulator/targets/sim/sim_target.h"
 
+#include "simulator/observe/recorder.h"
 #include "simulator/workload/engine_ops.h"
 
 namespace slotsim {
@@ -51,6 +52,7 @@ void SimTarget::Submit(const OpRequest& req, Timestamp /*intended*/, Done done) 
     // In process nothing is lost in transit: a backend failure that reached the client means
     // the operation did not take effect.
     r.outcome = Outcome::kFail;
+    r.answer = IsDomainAnswer(r.status.code()) ? AnswerClass::kRejected : AnswerClass::kStoreError;
   }
   clock_.ScheduleCall(r.completed, *this, index);
 }
@@ -69,8 +71,9 @@ void SimTarget::WillTouchDay(int employee_id, const std::string& date) {
   serving.PrefetchDay(employee_id, date);
 }
 
-StatusOr<std::vector<Booking>> SimTarget::FinalBookings() {
-  return mysql_state_.ActiveBookings("");
+StatusOr<FinalState> SimTarget::FinalBookings() {
+  SLOTSIM_ASSIGN_OR_RETURN(std::vector<Booking> all, mysql_state_.ActiveBookings(""));
+  return FinalState{std::move(all), ReadBack::kComplete, ""};
 }
 
 }  // namespace slotsim

@@ -16,6 +16,7 @@
 #include "engine/failover_store.h"
 #include "engine/memory_store.h"
 #include "engine/slot_engine.h"
+#include "simulator/observe/measurement.h"
 #include "simulator/targets/sim/model_store.h"
 #include "simulator/workload/target.h"
 
@@ -57,7 +58,7 @@ class SimTarget final : public Target, private SimClock::Handler {
   ModelStore& mysql() { return *mysql_; }
   FailoverStore& failover() { return *failover_; }
   // The truth at the end of the run: every active booking.
-  StatusOr<std::vector<Booking>> FinalBookings();
+  StatusOr<FinalState> FinalBookings();
 
  private:
   // An answer waiting for its completion time.
