@@ -54,7 +54,7 @@ void AddOptions(po::options_description& desc) {
       "set", po::value<std::vector<std::string>>()->composing(),
       "override any scenario key, e.g. --set sim.redis_servers=4 (repeatable)")(
       "out", po::value<std::string>(),
-      "output directory (default runs/<scenario>-capacity-<time>)")(
+      "output directory (default runs/<scenario>-capacity-<time>[-N]/, a new one each time)")(
       "keep-probes", po::bool_switch(),
       "also write each probe's summary and reports to OUT/probes/");
 }
@@ -141,12 +141,15 @@ int RunCapacity(int argc, char** argv) {
     return kExitBadInput;
   }
   SystemClock wall;
-  const std::string out = vm.count("out") ? vm["out"].as<std::string>()
-                                          : DefaultRunDir(scenario->name + "-capacity", wall.Now());
-  if (Status s = MakeDirs(out); !s.ok()) {
-    std::cerr << "slotsim capacity: " << s.message() << "\n";
+  StatusOr<std::string> out_dir =
+      vm.count("out") ? StatusOr<std::string>(vm["out"].as<std::string>())
+                      : CreateUniqueDir(DefaultRunDir(scenario->name + "-capacity", wall.Now()));
+  Status made = out_dir.ok() ? MakeDirs(*out_dir) : out_dir.status();
+  if (!made.ok()) {
+    std::cerr << "slotsim capacity: " << made.message() << "\n";
     return kExitRuntime;
   }
+  const std::string out = *out_dir;
   std::printf("slotsim capacity %s: target %s, varying %s from %g to %g, %s per probe\n",
               scenario->name.c_str(), scenario->target.kind.c_str(),
               std::string(VaryName(options->vary)).c_str(), options->min, options->max,

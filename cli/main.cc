@@ -3,6 +3,7 @@
 #include <cstring>
 #include <string>
 
+#include "cli/cli_util.h"
 #include "cli/commands.h"
 
 namespace {
@@ -34,6 +35,7 @@ constexpr const char* kUsage =
 }  // namespace
 
 int main(int argc, char** argv) {
+  slotsim::cli::RememberCommandLine(argc, argv);
   if (argc < 2) {
     std::fputs(kUsage, stderr);
     return slotsim::cli::kExitBadInput;

@@ -117,6 +117,7 @@ int RunMerge(int argc, char** argv) {
   std::optional<nlohmann::json> merged =
       ReadAndMerge(vm["summaries"].as<std::vector<std::string>>());
   if (!merged) return kExitBadInput;
+  (*merged)["command"] = CommandLine();  // the merge's own command line; shards' in merge.replays
   const std::string dir = vm["out"].as<std::string>();
   if (Status s = MakeDirs(dir); !s.ok()) {
     std::cerr << "slotsim report merge: " << s.message() << "\n";

@@ -3,6 +3,7 @@
 #include "simulator/run/run.h"
 
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 #include "cli/cli_util.h"
@@ -49,6 +50,23 @@ bool ParseShard(const std::string& text, int& index, int& count) {
   return true;
 }
 
+// The run's own directory: --out DIR (claimed: refused when it holds an earlier run's
+// summary.json, unless --force), else a new runs/<scenario>-<time>[-N]/ no other run uses.
+StatusOr<std::string> OutputDir(const po::variables_map& vm, const std::string& name,
+                                Timestamp now) {
+  if (!vm.count("out")) return CreateUniqueDir(DefaultRunDir(name, now));
+  const std::string out = vm["out"].as<std::string>();
+  SLOTSIM_RETURN_IF_ERROR(ClaimOutputDir(out, "summary.json", vm["force"].as<bool>()));
+  return out;
+}
+
+// A run that wrote nothing gives its claim on --out back: the empty summary.json goes.
+void ReleaseClaim(const std::string& out) {
+  std::error_code ec;
+  const std::filesystem::path claim = std::filesystem::path(out) / "summary.json";
+  if (std::filesystem::file_size(claim, ec) == 0 && !ec) std::filesystem::remove(claim, ec);
+}
+
 void ShowProgress(const Progress& p) {
   std::fprintf(stderr, "\r%s\033[K", ProgressLine(p).c_str());
   std::fflush(stderr);
@@ -69,7 +87,10 @@ void AddRunFlags(po::options_description& desc) {
       "with `slotsim report merge` (docs/distributed.md)")(
       "keep", po::bool_switch(),
       "local: keep the launched servers' temp dirs (data and logs) after the run")(
-      "out", po::value<std::string>(), "output directory (default runs/<scenario>-<UTC time>/)")(
+      "out", po::value<std::string>(),
+      "output directory (default runs/<scenario>-<UTC time>/, with -2, -3, ... appended when "
+      "that exists); refused when it already holds a summary.json, unless --force")(
+      "force", po::bool_switch(), "let --out overwrite an earlier run's files")(
       "set", po::value<std::vector<std::string>>()->composing(),
       "override any scenario key, e.g. --set engine.profile=legacy --set duration=2m "
       "(repeatable; values are TOML)")("history", po::bool_switch(),
@@ -124,6 +145,8 @@ int ReportRun(const po::variables_map& vm, const std::string& path, const std::s
   SummaryOptions so;
   so.scenario_path = path;
   so.overrides = SetOverrides(vm);
+  so.command = CommandLine();
+  so.replay_flags = ReplayFlags(vm);
   const nlohmann::json summary = SummaryJson(result, so);
   Status written = WriteSummary(summary, out + "/summary.json");
   if (written.ok()) written = WriteTimeseriesCsv(result.metrics, out + "/timeseries.csv");
@@ -173,12 +196,12 @@ int RunRun(int argc, char** argv) {
     return kExitBadInput;
   }
   SystemClock wall;
-  const std::string out =
-      vm.count("out") ? vm["out"].as<std::string>() : DefaultRunDir(scenario->name, wall.Now());
-  if (Status s = MakeDirs(out); !s.ok()) {
-    std::cerr << "slotsim run: " << s.message() << "\n";
-    return kExitRuntime;
+  StatusOr<std::string> out_dir = OutputDir(vm, scenario->name, wall.Now());
+  if (!out_dir.ok()) {
+    std::cerr << "slotsim run: " << out_dir.status().message() << "\n";
+    return out_dir.status().code() == Code::kInvalidArgument ? kExitBadInput : kExitRuntime;
   }
+  const std::string out = *out_dir;
   const bool quiet = vm["quiet"].as<bool>();
   if (!quiet) PrintRunHeader(*scenario);
   RunOptions options;
@@ -186,6 +209,7 @@ int RunRun(int argc, char** argv) {
   StatusOr<RunResult> result = RunScenario(*scenario, options);
   if (options.progress) std::fprintf(stderr, "\r\033[K");
   if (!result.ok()) {
+    ReleaseClaim(out);
     std::cerr << "slotsim run: " << result.status().ToString() << "\n";
     if (int sig = ChildRegistry::TerminationSignal()) return ChildRegistry::ExitCodeFor(sig);
     return result.status().code() == Code::kInvalidArgument ? kExitBadInput : kExitRuntime;

@@ -16,12 +16,12 @@
 #include "common/duration.h"
 #include "common/url.h"
 #include "engine/engine_stack.h"
-#include "server/http_server.h"
 #include "engine/memory_store.h"
 #include "engine/mysql_store.h"
 #include "procs/child_registry.h"
 #include "procs/fault_proxy.h"
 #include "procs/managed_servers.h"
+#include "server/http_server.h"
 
 namespace slotsim::cli {
 namespace {

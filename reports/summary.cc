@@ -306,9 +306,9 @@ std::string ReplayCommand(const RunResult& result, const SummaryOptions& options
       options.scenario_path.empty() ? result.scenario.source : options.scenario_path;
   std::string out = "slotsim run " + ShellQuote(path.empty() ? result.scenario.name : path) +
                     " --seed " + std::to_string(result.scenario.seed);
-  if (!result.target.empty() && result.target != result.scenario.target.kind) {
-    out += " --target " + ShellQuote(result.target);
-  }
+  const std::string& target = result.target.empty() ? result.scenario.target.kind : result.target;
+  out += " --target " + ShellQuote(target);
+  for (const std::string& flag : options.replay_flags) out += " " + ShellQuote(flag);
   for (const std::string& o : options.overrides) out += " --set " + ShellQuote(o);
   if (result.shard_count > 1) {
     out +=
@@ -345,6 +345,7 @@ nlohmann::json SummaryJson(const RunResult& result, const SummaryOptions& option
   out["timeseries"] = TimeseriesJson(m);
   out["scenario_resolved"] = sc.ToToml();
   out["replay"] = ReplayCommand(result, options);
+  out["command"] = options.command;
   out["thresholds"] = ThresholdsJson(EvaluateThresholds(out, sc.thresholds));
   return out;
 }

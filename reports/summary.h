@@ -46,7 +46,8 @@
 //     "consistency.visibility_lag_us", "run.scheduler_lateness_us", "run.worker_wait_us",
 //     "run.client_busy_us"} — only non-empty ones;
 //     merging them is exact.
-//   scenario_resolved (Scenario::ToToml()), replay (the command line that replays the run)
+//   scenario_resolved (Scenario::ToToml()), replay (the command line that replays the run),
+//   command[] (the exact command line that made the summary, argv[0] first; [] when not given)
 // Times since the run start are in seconds (`*_s`, fractional), latencies in whole µs,
 // detect/recover/previous-mode in whole ms.
 //
@@ -70,11 +71,15 @@ inline constexpr std::string_view kSummarySchema = "slotsim.summary/1";
 struct SummaryOptions {
   std::string scenario_path;           // for `replay`; "" = result.scenario.source
   std::vector<std::string> overrides;  // the run's --set key=value arguments, in order
+  std::vector<std::string> command;    // argv of the process that ran it, for `command`
+  // Flags the replay repeats after --target, as separate words, e.g. {"--redis", "redis://..."}
+  // for servers the run was pointed at on the command line.
+  std::vector<std::string> replay_flags;
 };
 
-// The command line that replays the run:
-//   slotsim run <path> --seed N [--target T] [--set k=v ...]
-// with --target only when it differs from the scenario's, and shell-quoted where needed.
+// The command line that replays the run on the same target:
+//   slotsim run <path> --seed N --target T [replay_flags ...] [--set k=v ...] [--shard I/N]
+// --target always (the scenario file may name another), each word shell-quoted where needed.
 std::string ReplayCommand(const RunResult& result, const SummaryOptions& options);
 
 // A latency object of summary.json: {p50, p90, p99, p999, max} of `h`.

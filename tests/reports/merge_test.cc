@@ -150,6 +150,13 @@ TEST_F(MergeTest, CountersAddUp) {
   EXPECT_EQ(merged_["merge"]["seeds"], json::array({1, 2}));
 }
 
+TEST_F(MergeTest, MergedReplayNamesEveryShardsReplay) {
+  const std::string a = (*a_)["replay"], b = (*b_)["replay"];
+  ASSERT_NE(a, b);
+  EXPECT_EQ(merged_["replay"], a + "\n" + b);
+  EXPECT_EQ(merged_["merge"]["replays"], json::array({a, b}));
+}
+
 TEST_F(MergeTest, ErrorKindsAndTheSendScheduleOfTheShardsAreSummed) {
   json a = *a_, b = *b_;
   a["errors"]["by_kind"]["malformed_answer"] = 3;
