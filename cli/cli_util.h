@@ -8,6 +8,7 @@
 
 #include "common/clock.h"
 #include "common/status.h"
+#include "simulator/scenario/scenario.h"
 
 namespace slotsim::cli {
 
@@ -18,16 +19,48 @@ namespace po = boost::program_options;
 bool ParseOptions(const char* command, int argc, char** argv, const po::options_description& desc,
                   const po::positional_options_description& positional, po::variables_map& vm);
 
+// Parses `text`, the value of `flag`, as a whole number from `min` to `max` (decimal digits,
+// a leading '-' only where `min` is negative). InvalidArgument otherwise, naming the flag, the
+// text and the range: "--seeds -3: allowed: a whole number from 1 to 1000000". Boost's own
+// unsigned parsing wraps "-3" around, hence text options and this.
+StatusOr<int64_t> ParseWholeNumber(const std::string& flag, const std::string& text, int64_t min,
+                                   int64_t max);
+// A seed: 0 .. 2^63-1 (9223372036854775807, what a scenario's `seed` takes), digits only.
+StatusOr<uint64_t> ParseSeed(const std::string& flag, const std::string& text);
+
+// As above for a subcommand with positional arguments: `visible` is what --help and errors
+// print (its caption the man-page-like usage text, which names the positional arguments),
+// `positional_args` the options the positional ones are stored in, parsed but never listed as
+// "--scenario arg".
+bool ParseOptions(const char* command, int argc, char** argv,
+                  const po::options_description& visible,
+                  const po::options_description& positional_args,
+                  const po::positional_options_description& positional, po::variables_map& vm);
+
 // The --set values in the order given (empty without --set).
 std::vector<std::string> SetOverrides(const po::variables_map& vm);
 
 // The scenario overrides the convenience flags stand for, in this order: --target, --seed,
 // --redis, --mysql (each only when the subcommand has it and it was given), then the --set
 // values. URLs are not checked here: the scenario loader validates them and names the key.
-std::vector<std::string> ScenarioOverrides(const po::variables_map& vm);
+// InvalidArgument for a --seed that is not a seed (ParseSeed).
+StatusOr<std::vector<std::string>> ScenarioOverrides(const po::variables_map& vm);
+
+// Loads the scenario file vm["scenario"] with ScenarioOverrides(vm) and, when the subcommand
+// has --time-scale, scales its timeline (simulator/scenario/timeline.h). InvalidArgument, with
+// file:line or the flag, on any bad input.
+StatusOr<Scenario> LoadScenarioFromFlags(const po::variables_map& vm);
+
+// The --time-scale factor (1 when the subcommand has none).
+double TimeScale(const po::variables_map& vm);
+
+// What `validate` and `run --dry-run` print: the fully resolved scenario as TOML, then its
+// timeline of load stages and faults.
+std::string ScenarioPlan(const Scenario& scenario);
 
 // The flags of a run's target given on the command line that its replay must repeat:
-// --redis URL and --mysql URL (each only when the subcommand has it and it was given).
+// --redis URL and --mysql URL (each only when the subcommand has it and it was given), and
+// --time-scale F when it is not 1.
 std::vector<std::string> ReplayFlags(const po::variables_map& vm);
 
 // The real path of this executable (/proc/self/exe), or "" when it cannot be read; an http

@@ -105,8 +105,14 @@ Status ReadEngine(const po::variables_map& vm, ServeConfig& c) {
     if (*ttl < Millis(1)) return BadInput("--hold-ttl: must be at least 1ms");
     c.engine.policy.hold_ttl = std::chrono::duration_cast<Millis>(*ttl);
   }
-  c.engine.grid.employees = vm["employees"].as<int>();
-  c.engine.grid.days_ahead = vm["days-ahead"].as<int>();
+  SLOTSIM_ASSIGN_OR_RETURN(
+      const int64_t employees,
+      ParseWholeNumber("--employees", vm["employees"].as<std::string>(), 1, 1'000'000));
+  SLOTSIM_ASSIGN_OR_RETURN(
+      const int64_t days,
+      ParseWholeNumber("--days-ahead", vm["days-ahead"].as<std::string>(), 0, 3660));
+  c.engine.grid.employees = static_cast<int>(employees);
+  c.engine.grid.days_ahead = static_cast<int>(days);
   if (StatusOr<Grid> grid = Grid::Create(c.engine.grid); !grid.ok()) {
     return BadInput("--employees / --days-ahead: " + grid.status().message());
   }
@@ -119,16 +125,19 @@ Status ReadHttp(const po::variables_map& vm, ServeConfig& c) {
   if (!listen.ok()) return BadInput("--listen: " + listen.status().message());
   c.http.host = listen->host;
   c.http.port = listen->port;
-  c.http.threads = vm["threads"].as<int>();
-  c.http.max_body_bytes = vm["max-body"].as<size_t>();
-  c.http.keep_alive_max = vm["keep-alive-max"].as<size_t>();
-  c.http.keep_alive_timeout_s = vm["keep-alive-timeout"].as<int>();
-  c.http.listen_backlog = vm["backlog"].as<int>();
-  if (c.http.threads < 1 || c.http.threads > 4096) return BadInput("--threads: must be 1..4096");
-  if (c.http.max_body_bytes < 1) return BadInput("--max-body: must be at least 1");
-  if (c.http.keep_alive_max < 1) return BadInput("--keep-alive-max: must be at least 1");
-  if (c.http.keep_alive_timeout_s < 1) return BadInput("--keep-alive-timeout: must be >= 1");
-  if (c.http.listen_backlog < 1) return BadInput("--backlog: must be at least 1");
+  auto number = [&vm](const char* flag, int64_t min, int64_t max) {
+    return ParseWholeNumber(std::string("--") + flag, vm[flag].as<std::string>(), min, max);
+  };
+  SLOTSIM_ASSIGN_OR_RETURN(const int64_t threads, number("threads", 1, 4096));
+  SLOTSIM_ASSIGN_OR_RETURN(const int64_t body, number("max-body", 1, int64_t{1} << 30));
+  SLOTSIM_ASSIGN_OR_RETURN(const int64_t requests, number("keep-alive-max", 1, 1'000'000'000));
+  SLOTSIM_ASSIGN_OR_RETURN(const int64_t idle_s, number("keep-alive-timeout", 1, 86'400));
+  SLOTSIM_ASSIGN_OR_RETURN(const int64_t backlog, number("backlog", 1, 65'535));
+  c.http.threads = static_cast<int>(threads);
+  c.http.max_body_bytes = static_cast<size_t>(body);
+  c.http.keep_alive_max = static_cast<size_t>(requests);
+  c.http.keep_alive_timeout_s = static_cast<int>(idle_s);
+  c.http.listen_backlog = static_cast<int>(backlog);
   return Status::Ok();
 }
 
@@ -270,9 +279,11 @@ int RunServe(int argc, char** argv) {
       "HOST:PORT to listen on; port 0 picks a free one (printed at start)")(
       "store", po::value<std::string>()->default_value("failover"),
       "failover | mysql | memory (see above)")(
-      "redis", po::value<std::string>(), "Redis URL redis://[:PASS@]HOST:PORT[/DB] (failover)")(
+      "redis", po::value<std::string>(),
+      "Redis URL redis://[:PASS@]HOST:PORT[/DB] (failover; no default: give it or --managed)")(
       "mysql", po::value<std::string>(),
-      "MariaDB/MySQL URL mysql://USER[:PASS]@HOST:PORT/DB (failover, mysql)")(
+      "MariaDB/MySQL URL mysql://USER[:PASS]@HOST:PORT/DB (failover, mysql; no default: give it "
+      "or --managed)")(
       "managed", po::bool_switch(),
       "launch a private redis-server / mariadbd on free loopback ports for whichever of "
       "--redis / --mysql is not given; stopped on exit")(
@@ -280,21 +291,22 @@ int RunServe(int argc, char** argv) {
       "profile", po::value<std::string>()->default_value("reference"), "reference | legacy")(
       "hold-ttl", po::value<std::string>(),
       "how long a hold lives, e.g. 300s (default: profile's)")(
-      "employees", po::value<int>()->default_value(20), "employee ids served are 1..N")(
-      "days-ahead", po::value<int>()->default_value(30),
+      "employees", po::value<std::string>()->default_value("20"), "employee ids served are 1..N")(
+      "days-ahead", po::value<std::string>()->default_value("30"),
       "bookable dates: today .. today + N (UTC)")(
       "prefix", po::value<std::string>()->default_value("slotsim_"),
       "Redis key prefix and MySQL table prefix ([A-Za-z0-9_])")(
-      "threads", po::value<int>()->default_value(64),
+      "threads", po::value<std::string>()->default_value("64"),
       "worker threads; each open keep-alive connection holds one (size to the client's "
       "connection count)")(
-      "max-body", po::value<size_t>()->default_value(64 * 1024),
+      "max-body", po::value<std::string>()->default_value("65536"),
       "largest request body in bytes; larger ones get 413 (form bodies: at most 8192)")(
-      "keep-alive-max", po::value<size_t>()->default_value(1000000),
+      "keep-alive-max", po::value<std::string>()->default_value("1000000"),
       "requests served on one connection before the server closes it")(
-      "keep-alive-timeout", po::value<int>()->default_value(5),
+      "keep-alive-timeout", po::value<std::string>()->default_value("5"),
       "seconds an idle keep-alive connection is kept open")(
-      "backlog", po::value<int>()->default_value(4096), "listen backlog (pending connections)");
+      "backlog", po::value<std::string>()->default_value("4096"),
+      "listen backlog (pending connections), 1 to 65535");
   po::variables_map vm;
   if (!ParseOptions("serve", argc, argv, desc, {}, vm)) return kExitBadInput;
   if (vm.count("help")) {

@@ -3,6 +3,7 @@
 
 #include <cstdio>
 
+#include "reports/report_format.h"
 #include "reports/summary.h"
 #include "reports/thresholds.h"
 
@@ -17,10 +18,10 @@ std::string AbortReason(const RunResult& live, Micros elapsed) {
   const nlohmann::json summary = SummaryJson(live);
   for (const ThresholdResult& r : EvaluateThresholds(summary, due)) {
     if (r.ok || !r.value) continue;  // no data yet is no reason to stop
-    char text[96];
-    std::snprintf(text, sizeof text, " failed at %.0f s: %g",
-                  static_cast<double>(elapsed.count()) / 1e6, *r.value);
-    return "threshold \"" + r.metric + "\" " + r.condition + text;
+    char at[48];
+    std::snprintf(at, sizeof at, " failed at %.0f s: ", static_cast<double>(elapsed.count()) / 1e6);
+    return "threshold \"" + r.metric + "\" " + r.condition + at +
+           ThresholdValueText(r.metric, *r.value);
   }
   return "";
 }

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -346,6 +347,7 @@ nlohmann::json SummaryJson(const RunResult& result, const SummaryOptions& option
   out["scenario_resolved"] = sc.ToToml();
   out["replay"] = ReplayCommand(result, options);
   out["command"] = options.command;
+  out["time_scale"] = options.time_scale;
   out["thresholds"] = ThresholdsJson(EvaluateThresholds(out, sc.thresholds));
   return out;
 }
@@ -371,6 +373,10 @@ Status WriteSummary(const RunResult& result, const std::string& path,
 }
 
 StatusOr<nlohmann::json> ReadSummary(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec)) {
+    return Status::InvalidArgument(path + ": not a regular file; allowed: a summary.json file");
+  }
   std::ifstream file(path);
   if (!file) return Status::InvalidArgument("cannot read " + path + ": " + std::strerror(errno));
   std::stringstream text;

@@ -47,7 +47,8 @@
 //     "run.client_busy_us"} — only non-empty ones;
 //     merging them is exact.
 //   scenario_resolved (Scenario::ToToml()), replay (the command line that replays the run),
-//   command[] (the exact command line that made the summary, argv[0] first; [] when not given)
+//   command[] (the exact command line that made the summary, argv[0] first; [] when not given),
+//   time_scale (the --time-scale factor the timeline was multiplied by; 1 when not scaled)
 // Times since the run start are in seconds (`*_s`, fractional), latencies in whole µs,
 // detect/recover/previous-mode in whole ms.
 //
@@ -75,6 +76,9 @@ struct SummaryOptions {
   // Flags the replay repeats after --target, as separate words, e.g. {"--redis", "redis://..."}
   // for servers the run was pointed at on the command line.
   std::vector<std::string> replay_flags;
+  // `slotsim run --time-scale F`: the factor the scenario's timeline was multiplied by (the
+  // scenario in the result is already scaled), for `time_scale`.
+  double time_scale = 1.0;
 };
 
 // The command line that replays the run on the same target:
