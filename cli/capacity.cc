@@ -38,27 +38,30 @@ constexpr const char* kCapacityUsage =
 
 void AddOptions(po::options_description& desc) {
   desc.add_options()("help,h", "this text")(
-      "slo", po::value<std::vector<std::string>>()->composing(),
+      "slo", po::value<std::vector<std::string>>()->composing()->value_name("SLO"),
       "an SLO every probe must meet, METRIC<op>VALUE, e.g. 'latency.poll.p99<50ms' (repeatable; "
       "default: the scenario's [thresholds])")(
-      "vary", po::value<std::string>()->default_value("clients"),
+      "vary", po::value<std::string>()->default_value("clients")->value_name("LOAD"),
       "the load to vary: clients (closed model) | arrival_rate (open model, arrivals/s)")(
-      "min", po::value<double>()->default_value(10), "the first load probed")(
-      "max", po::value<double>()->default_value(1000), "the highest load probed")(
-      "growth", po::value<double>()->default_value(2), "coarse ramp: each load x this")(
-      "step", po::value<double>()->default_value(0), "coarse ramp: each load + this (linear)")(
-      "resolution", po::value<double>()->default_value(0),
+      "min", po::value<double>()->default_value(10)->value_name("LOAD"), "the first load probed")(
+      "max", po::value<double>()->default_value(1000)->value_name("LOAD"),
+      "the highest load probed")("growth", po::value<double>()->default_value(2)->value_name("X"),
+                                 "coarse ramp: each load x this")(
+      "step", po::value<double>()->default_value(0)->value_name("LOAD"),
+      "coarse ramp: each load + this (linear)")(
+      "resolution", po::value<double>()->default_value(0)->value_name("LOAD"),
       "bisect until pass and fail are this close (0 = 5% of the load)")(
-      "step-duration", po::value<std::string>()->default_value("2m"), "each probe's run time")(
-      "warmup", po::value<double>()->default_value(0.25),
-      "share of each probe spent ramping up to its load")(
-      "target", po::value<std::string>(),
+      "step-duration", po::value<std::string>()->default_value("2m")->value_name("DURATION"),
+      "each probe's run time")("warmup",
+                               po::value<double>()->default_value(0.25)->value_name("SHARE"),
+                               "share of each probe spent ramping up to its load")(
+      "target", po::value<std::string>()->value_name("KIND"),
       "override [target] kind: sim | local | http (default: the scenario's)")(
-      "seed", po::value<std::string>(),
+      "seed", po::value<std::string>()->value_name("N"),
       "override the scenario's seed, 0 .. 2^63-1 (default: the scenario's)")(
-      "set", po::value<std::vector<std::string>>()->composing(),
+      "set", po::value<std::vector<std::string>>()->composing()->value_name("KEY=VALUE"),
       "override any scenario key, e.g. --set sim.redis_servers=4 (repeatable; default: none)")(
-      "out", po::value<std::string>(),
+      "out", po::value<std::string>()->value_name("DIR"),
       "output directory (default runs/<scenario>-capacity-<time>[-N]/, a new one each time)")(
       "keep-probes", po::bool_switch(),
       "also write each probe's summary and reports to OUT/probes/");
@@ -120,7 +123,7 @@ int Search(const Scenario& scenario, const CapacityOptions& o, const std::string
 }  // namespace
 
 int RunCapacity(int argc, char** argv) {
-  po::options_description desc(kCapacityUsage), args;
+  po::options_description desc(kCapacityUsage, 100, 50), args;
   AddOptions(desc);
   args.add_options()("scenario", po::value<std::string>(), "SCENARIO");
   po::positional_options_description pos;

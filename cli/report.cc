@@ -103,7 +103,7 @@ int PrintThresholdFailures(const nlohmann::json& merged) {
 }
 
 int RunMerge(int argc, char** argv) {
-  po::options_description desc(kMergeUsage), args;
+  po::options_description desc(kMergeUsage, 100, 50), args;
   args.add_options()("summaries", po::value<std::vector<std::string>>(), "SUMMARY.json ...");
   desc.add_options()("help,h", "this text")(
       "out,o", po::value<std::string>(),
@@ -146,7 +146,7 @@ int RunMerge(int argc, char** argv) {
 
 int RunReport(int argc, char** argv) {
   if (argc >= 2 && std::string(argv[1]) == "merge") return RunMerge(argc - 1, argv + 1);
-  po::options_description desc(kReportUsage), args;
+  po::options_description desc(kReportUsage, 100, 50), args;
   args.add_options()("format", po::value<std::string>(), "FORMAT")(
       "summary", po::value<std::string>(), "SUMMARY.json");
   desc.add_options()("help,h", "this text")(

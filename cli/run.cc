@@ -104,30 +104,30 @@ void ShowProgress(const Progress& p) {
 // The flags of `slotsim run`, each with its help line.
 void AddRunFlags(po::options_description& desc) {
   desc.add_options()("help,h", "this text")(
-      "target", po::value<std::string>(),
+      "target", po::value<std::string>()->value_name("KIND"),
       "override [target] kind: sim | local | http (default: the scenario's)")(
-      "seed", po::value<std::string>(),
+      "seed", po::value<std::string>()->value_name("N"),
       "override the scenario's seed, 0 .. 2^63-1 (default: the scenario's)")(
-      "redis", po::value<std::string>(),
+      "redis", po::value<std::string>()->value_name("URL"),
       "local: use this Redis (redis://HOST:PORT[/DB]) instead of launching one (default: "
       "launch one)")(
-      "mysql", po::value<std::string>(),
+      "mysql", po::value<std::string>()->value_name("URL"),
       "local: use this MariaDB/MySQL (mysql://USER:PASS@HOST:PORT/DB) instead of launching one "
       "(default: launch one)")(
-      "shard", po::value<std::string>(),
+      "shard", po::value<std::string>()->value_name("I/N"),
       "run slice I of N of the clients (I from 0), e.g. --shard 2/8; merge the N summaries "
       "with `slotsim report merge` (docs/distributed.md) (default: all clients, 0/1)")(
       "keep", po::bool_switch(),
       "local: keep the launched servers' temp dirs (data and logs) after the run")(
-      "out", po::value<std::string>(),
+      "out", po::value<std::string>()->value_name("DIR"),
       "output directory (default runs/<scenario>-<UTC time>/, with -2, -3, ... appended when "
       "that exists); refused when it already holds a summary.json, unless --force")(
       "force", po::bool_switch(), "let --out overwrite an earlier run's files")(
-      "set", po::value<std::vector<std::string>>()->composing(),
+      "set", po::value<std::vector<std::string>>()->composing()->value_name("KEY=VALUE"),
       "override any scenario key, e.g. --set engine.profile=legacy --set duration=2m "
       "(repeatable; values are TOML; default: none)")("history", po::bool_switch(),
-                                       "also write history.jsonl (every operation)")(
-      "time-scale", po::value<double>()->default_value(1.0),
+                                                      "also write history.jsonl (every operation)")(
+      "time-scale", po::value<double>()->default_value(1.0)->value_name("F"),
       "multiply the whole timeline by F, 0 < F <= 1: duration, load stages, faults' at / for / "
       "down / up, thresholds' grace (e.g. 0.1 tries a 10-minute scenario in one)")(
       "dry-run", po::bool_switch(),
@@ -206,7 +206,7 @@ int ReportRun(const po::variables_map& vm, const std::string& path, const std::s
 }  // namespace
 
 int RunRun(int argc, char** argv) {
-  po::options_description desc(kRunUsage), args;
+  po::options_description desc(kRunUsage, 100, 50), args;
   AddRunFlags(desc);
   args.add_options()("scenario", po::value<std::string>(), "SCENARIO");
   po::positional_options_description pos;

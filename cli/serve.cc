@@ -273,39 +273,40 @@ int RunServe(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);  // a client that hangs up must not kill the server
 
-  po::options_description desc(kServeUsage);
+  po::options_description desc(kServeUsage, 100, 50);
   desc.add_options()("help,h", "this text")(
-      "listen", po::value<std::string>()->default_value("127.0.0.1:8080"),
+      "listen", po::value<std::string>()->default_value("127.0.0.1:8080")->value_name("HOST:PORT"),
       "HOST:PORT to listen on; port 0 picks a free one (printed at start)")(
-      "store", po::value<std::string>()->default_value("failover"),
+      "store", po::value<std::string>()->default_value("failover")->value_name("KIND"),
       "failover | mysql | memory (see above)")(
-      "redis", po::value<std::string>(),
+      "redis", po::value<std::string>()->value_name("URL"),
       "Redis URL redis://[:PASS@]HOST:PORT[/DB] (failover; no default: give it or --managed)")(
-      "mysql", po::value<std::string>(),
+      "mysql", po::value<std::string>()->value_name("URL"),
       "MariaDB/MySQL URL mysql://USER[:PASS]@HOST:PORT/DB (failover, mysql; no default: give it "
       "or --managed)")(
       "managed", po::bool_switch(),
       "launch a private redis-server / mariadbd on free loopback ports for whichever of "
       "--redis / --mysql is not given; stopped on exit")(
       "keep", po::bool_switch(), "--managed: keep the servers' temp dirs (data, logs) after exit")(
-      "profile", po::value<std::string>()->default_value("reference"), "reference | legacy")(
-      "hold-ttl", po::value<std::string>(),
-      "how long a hold lives, e.g. 300s (default: profile's)")(
-      "employees", po::value<std::string>()->default_value("20"), "employee ids served are 1..N")(
-      "days-ahead", po::value<std::string>()->default_value("30"),
+      "profile", po::value<std::string>()->default_value("reference")->value_name("NAME"),
+      "reference | legacy")("hold-ttl", po::value<std::string>()->value_name("DURATION"),
+                            "how long a hold lives, e.g. 300s (default: profile's)")(
+      "employees", po::value<std::string>()->default_value("20")->value_name("N"),
+      "employee ids served are 1..N")(
+      "days-ahead", po::value<std::string>()->default_value("30")->value_name("N"),
       "bookable dates: today .. today + N (UTC)")(
-      "prefix", po::value<std::string>()->default_value("slotsim_"),
+      "prefix", po::value<std::string>()->default_value("slotsim_")->value_name("PREFIX"),
       "Redis key prefix and MySQL table prefix ([A-Za-z0-9_])")(
-      "threads", po::value<std::string>()->default_value("64"),
+      "threads", po::value<std::string>()->default_value("64")->value_name("N"),
       "worker threads; each open keep-alive connection holds one (size to the client's "
       "connection count)")(
-      "max-body", po::value<std::string>()->default_value("65536"),
+      "max-body", po::value<std::string>()->default_value("65536")->value_name("BYTES"),
       "largest request body in bytes; larger ones get 413 (form bodies: at most 8192)")(
-      "keep-alive-max", po::value<std::string>()->default_value("1000000"),
+      "keep-alive-max", po::value<std::string>()->default_value("1000000")->value_name("N"),
       "requests served on one connection before the server closes it")(
-      "keep-alive-timeout", po::value<std::string>()->default_value("5"),
+      "keep-alive-timeout", po::value<std::string>()->default_value("5")->value_name("SECONDS"),
       "seconds an idle keep-alive connection is kept open")(
-      "backlog", po::value<std::string>()->default_value("4096"),
+      "backlog", po::value<std::string>()->default_value("4096")->value_name("N"),
       "listen backlog (pending connections), 1 to 65535");
   po::variables_map vm;
   if (!ParseOptions("serve", argc, argv, desc, {}, vm)) return kExitBadInput;

@@ -67,19 +67,24 @@ StatusOr<SeedRange> ReadSeeds(const po::variables_map& vm) {
   return SeedRange{first, static_cast<uint64_t>(n)};
 }
 
+void AddSwarmFlags(po::options_description& desc) {
+  desc.add_options()("help,h", "this text")(
+      "seeds", po::value<std::string>()->default_value("10")->value_name("N"),
+      "how many seeds to run, 1 to 1000000")(
+      "first-seed", po::value<std::string>()->default_value("1")->value_name("S"),
+      "the first seed (0 .. 2^63-1)")(
+      "set", po::value<std::vector<std::string>>()->composing()->value_name("KEY=VALUE"),
+      "override any scenario key (repeatable), as for `slotsim run` (default: none)")(
+      "out", po::value<std::string>()->value_name("DIR"),
+      "write each failing seed's summary.json under DIR/seed-N/ (default: write nothing)");
+}
+
 }  // namespace
 
 int RunSwarm(int argc, char** argv) {
-  po::options_description desc(kSwarmUsage), args;
+  po::options_description desc(kSwarmUsage, 100, 50), args;
   args.add_options()("scenario", po::value<std::string>(), "SCENARIO");
-  desc.add_options()("help,h", "this text")(
-      "seeds", po::value<std::string>()->default_value("10"),
-      "how many seeds to run, 1 to 1000000")(
-      "first-seed", po::value<std::string>()->default_value("1"), "the first seed (0 .. 2^63-1)")(
-      "set", po::value<std::vector<std::string>>()->composing(),
-      "override any scenario key (repeatable), as for `slotsim run` (default: none)")(
-      "out", po::value<std::string>(),
-      "write each failing seed's summary.json under DIR/seed-N/ (default: write nothing)");
+  AddSwarmFlags(desc);
   po::positional_options_description pos;
   pos.add("scenario", 1);
   po::variables_map vm;

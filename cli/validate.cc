@@ -28,20 +28,20 @@ constexpr const char* kValidateUsage =
 }  // namespace
 
 int RunValidate(int argc, char** argv) {
-  po::options_description desc(kValidateUsage), args;
+  po::options_description desc(kValidateUsage, 100, 50), args;
   args.add_options()("scenario", po::value<std::string>(), "SCENARIO");
   desc.add_options()("help,h", "this text")(
-      "target", po::value<std::string>(),
+      "target", po::value<std::string>()->value_name("KIND"),
       "override [target] kind: sim | local | http (default: the scenario's)")(
-      "seed", po::value<std::string>(),
+      "seed", po::value<std::string>()->value_name("N"),
       "override the scenario's seed, 0 .. 2^63-1 (default: the scenario's)")(
-      "redis", po::value<std::string>(),
+      "redis", po::value<std::string>()->value_name("URL"),
       "override target.redis, redis://HOST:PORT[/DB] (default: the scenario's)")(
-      "mysql", po::value<std::string>(),
+      "mysql", po::value<std::string>()->value_name("URL"),
       "override target.mysql, mysql://USER:PASS@HOST:PORT/DB (default: the scenario's)")(
-      "set", po::value<std::vector<std::string>>()->composing(),
+      "set", po::value<std::vector<std::string>>()->composing()->value_name("KEY=VALUE"),
       "override any scenario key, as for `slotsim run` (repeatable; default: none)")(
-      "time-scale", po::value<double>()->default_value(1.0),
+      "time-scale", po::value<double>()->default_value(1.0)->value_name("F"),
       "multiply the whole timeline by F, 0 < F <= 1, as for `slotsim run`");
   po::positional_options_description pos;
   pos.add("scenario", 1);

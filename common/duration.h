@@ -11,7 +11,7 @@ namespace slotsim {
 
 // Parses a non-negative duration: one or more <number><unit> parts, unit one of
 // us, ms, s, m, h, d; numbers may have a fraction; one space may stand between a number and its
-// unit ("5 s", "1 h 30 m"; not "1h 30m", between two parts). A bare "0" is accepted. Anything
+// unit ("5 s", "1h30 m"; not "1h 30m", between two parts). A bare "0" is accepted. Anything
 // else returns InvalidArgument naming the text and the allowed form.
 StatusOr<Micros> ParseDuration(std::string_view text);
 

@@ -19,16 +19,17 @@ using testing_cli::kTinyScenario;
 class ValidateTest : public CliTest {};
 
 TEST_F(ValidateTest, PrintsTheResolvedScenarioAndItsTimelineAndRunsNothing) {
-  const Invocation inv = Slotsim({"validate", ShippedScenarioPath("redis-outage"), "--set",
-                                  "faults.0.at=2m", "--seed", "9"});
+  const Invocation inv = Slotsim(
+      {"validate", ShippedScenarioPath("redis-outage"), "--set", "faults.0.at=2m", "--seed", "9"});
   ASSERT_EQ(inv.exit_code, 0) << inv.output;
   EXPECT_NE(inv.output.find("name = \"redis-outage\"\n"), std::string::npos) << inv.output;
   EXPECT_NE(inv.output.find("seed = 9\n"), std::string::npos) << inv.output;
   EXPECT_NE(inv.output.find("at = \"2m\"\n"), std::string::npos) << inv.output;
-  for (const char* line : {"  run       0s – 10m", "  load      0s – 2m            ramp 0 → 50 arrivals/s",
-                           "  load      2m – 8m            hold 50 arrivals/s",
-                           "  load      8m – 10m           ramp 50 → 0 arrivals/s",
-                           "  fault     2m – 3m            redis_down (restart empty)"}) {
+  for (const char* line : {"  run       0s – 10m            open model (arrivals per second)\n",
+                           "  load      0s – 2m             ramp 0 → 50 arrivals/s\n",
+                           "  load      2m – 8m             hold 50 arrivals/s\n",
+                           "  load      8m – 10m            ramp 50 → 0 arrivals/s\n",
+                           "  fault     2m – 3m             redis_down (restart empty)\n"}) {
     EXPECT_NE(inv.output.find(line), std::string::npos) << line << "\n" << inv.output;
   }
   EXPECT_FALSE(std::filesystem::exists(dir_ + "/runs"));
@@ -36,8 +37,7 @@ TEST_F(ValidateTest, PrintsTheResolvedScenarioAndItsTimelineAndRunsNothing) {
   const std::string toml = inv.output.substr(0, inv.output.find("timeline:"));
   const Invocation again = Slotsim({"validate", WriteFile("resolved.toml", toml)});
   EXPECT_EQ(again.exit_code, 0) << again.output;
-  EXPECT_EQ(again.output.substr(again.output.find('\n')),
-            inv.output.substr(inv.output.find('\n')));
+  EXPECT_EQ(again.output.substr(again.output.find('\n')), inv.output.substr(inv.output.find('\n')));
 }
 
 TEST_F(ValidateTest, DryRunPrintsTheSameAsValidate) {
@@ -66,12 +66,12 @@ TEST_F(ValidateTest, TimeScaleShrinksDurationStagesAndFaults) {
   const Invocation v =
       Slotsim({"validate", ShippedScenarioPath("redis-outage"), "--time-scale", "0.1"});
   ASSERT_EQ(v.exit_code, 0) << v.output;
-  for (const char* line : {"  run       0s – 1m", "  load      0s – 12s",
-                           "  load      12s – 48s", "  fault     18s – 24s"}) {
+  for (const char* line : {"  run       0s – 1m", "  load      0s – 12s", "  load      12s – 48s",
+                           "  fault     18s – 24s"}) {
     EXPECT_NE(v.output.find(line), std::string::npos) << line << "\n" << v.output;
   }
-  const Invocation run = Slotsim({"run", ShippedScenarioPath("redis-outage"), "--time-scale",
-                                  "0.1", "--out", "scaled", "--no-progress"});
+  const Invocation run = Slotsim({"run", ShippedScenarioPath("redis-outage"), "--time-scale", "0.1",
+                                  "--out", "scaled", "--no-progress"});
   ASSERT_TRUE(run.exit_code == 0 || run.exit_code == 99) << run.output;
   const nlohmann::json s = Summary("scaled/summary.json");
   EXPECT_EQ(s["duration_s"], 60.0);
@@ -80,8 +80,7 @@ TEST_F(ValidateTest, TimeScaleShrinksDurationStagesAndFaults) {
   EXPECT_EQ(s["failover"]["outages"][0]["start_s"], 18.0);
   EXPECT_EQ(s["failover"]["outages"][0]["end_s"], 24.0);
   EXPECT_NE(s["replay"].get<std::string>().find(" --time-scale 0.1"), std::string::npos);
-  EXPECT_NE(s["scenario_resolved"].get<std::string>().find("duration = \"1m\""),
-            std::string::npos);
+  EXPECT_NE(s["scenario_resolved"].get<std::string>().find("duration = \"1m\""), std::string::npos);
 }
 
 TEST_F(ValidateTest, TimeScaleOutsideZeroToOneIsRefused) {
@@ -96,16 +95,15 @@ TEST_F(ValidateTest, TimeScaleOutsideZeroToOneIsRefused) {
 
 TEST_F(ValidateTest, TheReplayLineRepeatsTheRunExactly) {
   const std::string scenario = WriteFile("tiny.toml", kTinyScenario);
-  const Invocation first =
-      Slotsim({"run", scenario, "--seed", "5", "--set", "load.stages=[{for=\"20s\",to=8}]",
-               "--set", "duration=20s", "--time-scale", "0.5", "--shard", "1/2", "--out", "a",
-               "--no-progress"});
+  const Invocation first = Slotsim(
+      {"run", scenario, "--seed", "5", "--set", "load.stages=[{for=\"20s\",to=8}]", "--set",
+       "duration=20s", "--time-scale", "0.5", "--shard", "1/2", "--out", "a", "--no-progress"});
   ASSERT_EQ(first.exit_code, 0) << first.output;
   nlohmann::json a = Summary("a/summary.json");
   const std::string replay = a["replay"];
   ASSERT_EQ(replay.rfind("slotsim run ", 0), 0u) << replay;
-  for (const char* part : {" --seed 5", " --target sim", " --time-scale 0.5", " --shard 1/2",
-                           " --set duration=20s"}) {
+  for (const char* part :
+       {" --seed 5", " --target sim", " --time-scale 0.5", " --shard 1/2", " --set duration=20s"}) {
     EXPECT_NE(replay.find(part), std::string::npos) << part << " in " << replay;
   }
   // Run the replay line as a shell would, into another directory.
