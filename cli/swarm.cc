@@ -128,7 +128,8 @@ int RunSwarm(int argc, char** argv) {
       std::cerr << "slotsim swarm: seed " << seed << ": " << result.status().ToString() << "\n";
       return kExitRuntime;
     }
-    SummaryOptions so{path, sets, CommandLine()};
+    SummaryOptions so(path, sets);
+    so.command = CommandLine();
     const nlohmann::json summary = SummaryJson(*result, so);
     const std::vector<ThresholdResult> t = EvaluateThresholds(summary, scenario->thresholds);
     if (AllThresholdsPassed(t)) {

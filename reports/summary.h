@@ -59,6 +59,7 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/status.h"
@@ -70,6 +71,11 @@ inline constexpr std::string_view kSummarySchema = "slotsim.summary/1";
 
 // What the summary needs that RunResult does not carry.
 struct SummaryOptions {
+  SummaryOptions() = default;
+  // The two a replay needs most; the rest are set by name.
+  SummaryOptions(std::string path, std::vector<std::string> set_overrides)
+      : scenario_path(std::move(path)), overrides(std::move(set_overrides)) {}
+
   std::string scenario_path;           // for `replay`; "" = result.scenario.source
   std::vector<std::string> overrides;  // the run's --set key=value arguments, in order
   std::vector<std::string> command;    // argv of the process that ran it, for `command`
