@@ -28,33 +28,41 @@ constexpr const char* kCapacityUsage =
     "target give the backends a capacity ([sim] redis_servers, mysql_servers) or latency never\n"
     "rises with load. See docs/capacity.md.\n"
     "\n"
+    "positional arguments:\n"
+    "  SCENARIO              the scenario file (a regular file)\n"
+    "\n"
     "exit codes: 0 capacity found (or not bound at --max), 1 runtime failure, 2 bad input,\n"
     "            99 even --min fails the SLOs, 130 / 143 interrupted\n"
     "\n"
     "options";
 
 void AddOptions(po::options_description& desc) {
-  desc.add_options()("help,h", "this text")("scenario", po::value<std::string>(),
-                                            "the scenario file (positional)")(
-      "slo", po::value<std::vector<std::string>>()->composing(),
-      "an SLO every probe must meet, METRIC<op>VALUE, e.g. 'latency.poll.p99<50ms' (repeatable)")(
-      "vary", po::value<std::string>()->default_value("clients"),
+  desc.add_options()("help,h", "this text")(
+      "slo", po::value<std::vector<std::string>>()->composing()->value_name("SLO"),
+      "an SLO every probe must meet, METRIC<op>VALUE, e.g. 'latency.poll.p99<50ms' (repeatable; "
+      "default: the scenario's [thresholds])")(
+      "vary", po::value<std::string>()->default_value("clients")->value_name("LOAD"),
       "the load to vary: clients (closed model) | arrival_rate (open model, arrivals/s)")(
-      "min", po::value<double>()->default_value(10), "the first load probed")(
-      "max", po::value<double>()->default_value(1000), "the highest load probed")(
-      "growth", po::value<double>()->default_value(2), "coarse ramp: each load x this")(
-      "step", po::value<double>()->default_value(0), "coarse ramp: each load + this (linear)")(
-      "resolution", po::value<double>()->default_value(0),
+      "min", po::value<double>()->default_value(10)->value_name("LOAD"), "the first load probed")(
+      "max", po::value<double>()->default_value(1000)->value_name("LOAD"),
+      "the highest load probed")("growth", po::value<double>()->default_value(2)->value_name("X"),
+                                 "coarse ramp: each load x this")(
+      "step", po::value<double>()->default_value(0)->value_name("LOAD"),
+      "coarse ramp: each load + this (linear)")(
+      "resolution", po::value<double>()->default_value(0)->value_name("LOAD"),
       "bisect until pass and fail are this close (0 = 5% of the load)")(
-      "step-duration", po::value<std::string>()->default_value("2m"), "each probe's run time")(
-      "warmup", po::value<double>()->default_value(0.25),
-      "share of each probe spent ramping up to its load")(
-      "target", po::value<std::string>(), "override [target] kind: sim | local | http")(
-      "seed", po::value<uint64_t>(), "override the scenario's seed")(
-      "set", po::value<std::vector<std::string>>()->composing(),
-      "override any scenario key, e.g. --set sim.redis_servers=4 (repeatable)")(
-      "out", po::value<std::string>(),
-      "output directory (default runs/<scenario>-capacity-<time>)")(
+      "step-duration", po::value<std::string>()->default_value("2m")->value_name("DURATION"),
+      "each probe's run time")("warmup",
+                               po::value<double>()->default_value(0.25)->value_name("SHARE"),
+                               "share of each probe spent ramping up to its load")(
+      "target", po::value<std::string>()->value_name("KIND"),
+      "override [target] kind: sim | local | http (default: the scenario's)")(
+      "seed", po::value<std::string>()->value_name("N"),
+      "override the scenario's seed, 0 .. 2^63-1 (default: the scenario's)")(
+      "set", po::value<std::vector<std::string>>()->composing()->value_name("KEY=VALUE"),
+      "override any scenario key, e.g. --set sim.redis_servers=4 (repeatable; default: none)")(
+      "out", po::value<std::string>()->value_name("DIR"),
+      "output directory (default runs/<scenario>-capacity-<time>[-N]/, a new one each time)")(
       "keep-probes", po::bool_switch(),
       "also write each probe's summary and reports to OUT/probes/");
 }
@@ -115,12 +123,13 @@ int Search(const Scenario& scenario, const CapacityOptions& o, const std::string
 }  // namespace
 
 int RunCapacity(int argc, char** argv) {
-  po::options_description desc(kCapacityUsage);
+  po::options_description desc(kCapacityUsage, 100, 50), args;
   AddOptions(desc);
+  args.add_options()("scenario", po::value<std::string>(), "SCENARIO");
   po::positional_options_description pos;
   pos.add("scenario", 1);
   po::variables_map vm;
-  if (!ParseOptions("capacity", argc, argv, desc, pos, vm)) return kExitBadInput;
+  if (!ParseOptions("capacity", argc, argv, desc, args, pos, vm)) return kExitBadInput;
   if (vm.count("help")) {
     std::cout << desc << "\n";
     return kExitOk;
@@ -129,8 +138,10 @@ int RunCapacity(int argc, char** argv) {
     std::cerr << "slotsim capacity: missing SCENARIO\n\n" << desc << "\n";
     return kExitBadInput;
   }
-  StatusOr<Scenario> scenario =
-      LoadScenario(vm["scenario"].as<std::string>(), ScenarioOverrides(vm));
+  StatusOr<std::vector<std::string>> overrides = ScenarioOverrides(vm);
+  StatusOr<Scenario> scenario = overrides.ok()
+                                    ? LoadScenario(vm["scenario"].as<std::string>(), *overrides)
+                                    : StatusOr<Scenario>(overrides.status());
   if (!scenario.ok()) {
     std::cerr << "slotsim capacity: " << scenario.status().message() << "\n";
     return kExitBadInput;
@@ -141,12 +152,15 @@ int RunCapacity(int argc, char** argv) {
     return kExitBadInput;
   }
   SystemClock wall;
-  const std::string out = vm.count("out") ? vm["out"].as<std::string>()
-                                          : DefaultRunDir(scenario->name + "-capacity", wall.Now());
-  if (Status s = MakeDirs(out); !s.ok()) {
-    std::cerr << "slotsim capacity: " << s.message() << "\n";
+  StatusOr<std::string> out_dir =
+      vm.count("out") ? StatusOr<std::string>(vm["out"].as<std::string>())
+                      : CreateUniqueDir(DefaultRunDir(scenario->name + "-capacity", wall.Now()));
+  Status made = out_dir.ok() ? MakeDirs(*out_dir) : out_dir.status();
+  if (!made.ok()) {
+    std::cerr << "slotsim capacity: " << made.message() << "\n";
     return kExitRuntime;
   }
+  const std::string out = *out_dir;
   std::printf("slotsim capacity %s: target %s, varying %s from %g to %g, %s per probe\n",
               scenario->name.c_str(), scenario->target.kind.c_str(),
               std::string(VaryName(options->vary)).c_str(), options->min, options->max,

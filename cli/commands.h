@@ -13,6 +13,8 @@ constexpr int kExitThresholds = 99;
 int RunVersion(int argc, char** argv);
 // `slotsim run SCENARIO ...`
 int RunRun(int argc, char** argv);
+// `slotsim validate SCENARIO ...`: the resolved scenario and its timeline; runs nothing.
+int RunValidate(int argc, char** argv);
 // `slotsim swarm SCENARIO --seeds N ...`
 int RunSwarm(int argc, char** argv);
 // `slotsim check HISTORY.jsonl`

@@ -3,6 +3,7 @@
 #include <cstring>
 #include <string>
 
+#include "cli/cli_util.h"
 #include "cli/commands.h"
 
 namespace {
@@ -16,6 +17,7 @@ constexpr const char* kUsage =
     "\n"
     "commands:\n"
     "  run        run a scenario (scenarios/*.toml) and report; see `slotsim run --help`\n"
+    "  validate   check a scenario; print it fully resolved and its load and fault timeline\n"
     "  swarm      run a scenario under many seeds on the sim target; print failing seeds\n"
     "  capacity   find the largest load (clients or arrivals/s) that meets the SLOs\n"
     "  check      recompute the consistency figures from a history.jsonl\n"
@@ -34,6 +36,7 @@ constexpr const char* kUsage =
 }  // namespace
 
 int main(int argc, char** argv) {
+  slotsim::cli::RememberCommandLine(argc, argv);
   if (argc < 2) {
     std::fputs(kUsage, stderr);
     return slotsim::cli::kExitBadInput;
@@ -46,6 +49,7 @@ int main(int argc, char** argv) {
   if (command == "version" || command == "--version")
     return slotsim::cli::RunVersion(argc - 1, argv + 1);
   if (command == "run") return slotsim::cli::RunRun(argc - 1, argv + 1);
+  if (command == "validate") return slotsim::cli::RunValidate(argc - 1, argv + 1);
   if (command == "swarm") return slotsim::cli::RunSwarm(argc - 1, argv + 1);
   if (command == "check") return slotsim::cli::RunCheck(argc - 1, argv + 1);
   if (command == "proxy") return slotsim::cli::RunProxy(argc - 1, argv + 1);

@@ -46,9 +46,19 @@ Status BuildOptions(const po::variables_map& vm, FaultProxyOptions* o) {
   SLOTSIM_ASSIGN_OR_RETURN(o->upstream, ParseProxyEndpoint(vm["upstream"].as<std::string>()));
   SLOTSIM_ASSIGN_OR_RETURN(o->upstream_connect_timeout,
                            ParseDuration(vm["connect-timeout"].as<std::string>()));
-  o->max_connections = vm["max-connections"].as<int>();
-  o->buffer_bytes = vm["buffer-bytes"].as<size_t>();
-  o->seed = vm["seed"].as<uint64_t>();
+  if (o->upstream_connect_timeout <= Micros(0)) {
+    return Status::InvalidArgument("--connect-timeout " + vm["connect-timeout"].as<std::string>() +
+                                   ": allowed: a duration above 0, e.g. 2s");
+  }
+  SLOTSIM_ASSIGN_OR_RETURN(
+      const int64_t connections,
+      ParseWholeNumber("--max-connections", vm["max-connections"].as<std::string>(), 1, 1'000'000));
+  SLOTSIM_ASSIGN_OR_RETURN(const int64_t buffer,
+                           ParseWholeNumber("--buffer-bytes", vm["buffer-bytes"].as<std::string>(),
+                                            1024, int64_t{64} << 20));
+  o->max_connections = static_cast<int>(connections);
+  o->buffer_bytes = static_cast<size_t>(buffer);
+  SLOTSIM_ASSIGN_OR_RETURN(o->seed, ParseSeed("--seed", vm["seed"].as<std::string>()));
   return Status::Ok();
 }
 
@@ -115,23 +125,25 @@ int RunProxyWith(const FaultProxyOptions& options, const ProxyFault& fault,
 }  // namespace
 
 int RunProxy(int argc, char** argv) {
-  po::options_description desc(kProxyUsage);
+  po::options_description desc(kProxyUsage, 100, 50);
   desc.add_options()("help,h", "this text")(
-      "listen", po::value<std::string>()->default_value("127.0.0.1:0"),
+      "listen", po::value<std::string>()->default_value("127.0.0.1:0")->value_name("HOST:PORT"),
       "HOST:PORT clients connect to; port 0 picks a free one (printed at start)")(
-      "upstream", po::value<std::string>()->default_value("127.0.0.1:6379"),
+      "upstream",
+      po::value<std::string>()->default_value("127.0.0.1:6379")->value_name("HOST:PORT"),
       "HOST:PORT of the server every connection is forwarded to")(
-      "control", po::value<std::string>()->default_value(""),
+      "control", po::value<std::string>()->default_value("")->value_name("HOST:PORT"),
       "HOST:PORT of a TCP control port taking the same commands as stdin (default: none)")(
-      "fault", po::value<std::string>()->default_value("none"),
+      "fault", po::value<std::string>()->default_value("none")->value_name("FAULT"),
       "the fault to start with, e.g. \"latency 20ms\"")(
-      "max-connections", po::value<int>()->default_value(1024),
-      "connections proxied at once; more are accepted and reset at once")(
-      "buffer-bytes", po::value<size_t>()->default_value(256 * 1024),
-      "bytes held per direction per connection before reading that side stops")(
-      "connect-timeout", po::value<std::string>()->default_value("2s"),
+      "max-connections", po::value<std::string>()->default_value("1024")->value_name("N"),
+      "connections proxied at once (1 to 1000000); more are accepted and reset at once")(
+      "buffer-bytes", po::value<std::string>()->default_value("262144")->value_name("BYTES"),
+      "bytes held per direction per connection before reading that side stops (1024 to 67108864)")(
+      "connect-timeout", po::value<std::string>()->default_value("2s")->value_name("DURATION"),
       "an upstream connect slower than this resets the client")(
-      "seed", po::value<uint64_t>()->default_value(1), "seed of the jitter draws");
+      "seed", po::value<std::string>()->default_value("1")->value_name("N"),
+      "seed of the jitter draws");
   po::variables_map vm;
   if (!ParseOptions("proxy", argc, argv, desc, {}, vm)) return kExitBadInput;
   if (vm.count("help")) {

@@ -26,6 +26,10 @@ constexpr const char* kReportUsage =
     "exit codes: 0 written, 1 cannot write, 2 bad input (usage, unreadable summary, another\n"
     "            schema version)\n"
     "\n"
+    "positional arguments:\n"
+    "  FORMAT                html | md | junit\n"
+    "  SUMMARY.json          the summary.json to draw from (a regular file)\n"
+    "\n"
     "`slotsim report merge --help` for merging the summaries of a sharded run.\n"
     "\n"
     "options";
@@ -38,6 +42,9 @@ constexpr const char* kMergeUsage =
     "percentile recomputed from them, counters summed (docs/reports.md, \"Merging shards\").\n"
     "The scenario's thresholds are evaluated on the merged result, and report.html,\n"
     "report.md and junit.xml are written beside it.\n"
+    "\n"
+    "positional arguments:\n"
+    "  SUMMARY.json ...      the shards' summary.json files, one or more\n"
     "\n"
     "exit codes: 0 merged, all thresholds met; 1 cannot write; 2 bad input (usage, unreadable\n"
     "            summary, another schema version, shards of different scenarios);\n"
@@ -96,14 +103,15 @@ int PrintThresholdFailures(const nlohmann::json& merged) {
 }
 
 int RunMerge(int argc, char** argv) {
-  po::options_description desc(kMergeUsage);
-  desc.add_options()("help,h", "this text")("summaries", po::value<std::vector<std::string>>(),
-                                            "the shards' summary.json files (positional)")(
-      "out,o", po::value<std::string>(), "the directory to write the merged run to (required)");
+  po::options_description desc(kMergeUsage, 100, 50), args;
+  args.add_options()("summaries", po::value<std::vector<std::string>>(), "SUMMARY.json ...");
+  desc.add_options()("help,h", "this text")(
+      "out,o", po::value<std::string>(),
+      "the directory to write the merged run to (required; no default)");
   po::positional_options_description pos;
   pos.add("summaries", -1);
   po::variables_map vm;
-  if (!ParseOptions("report merge", argc, argv, desc, pos, vm)) return kExitBadInput;
+  if (!ParseOptions("report merge", argc, argv, desc, args, pos, vm)) return kExitBadInput;
   if (vm.count("help")) {
     std::cout << desc << "\n";
     return kExitOk;
@@ -117,6 +125,7 @@ int RunMerge(int argc, char** argv) {
   std::optional<nlohmann::json> merged =
       ReadAndMerge(vm["summaries"].as<std::vector<std::string>>());
   if (!merged) return kExitBadInput;
+  (*merged)["command"] = CommandLine();  // the merge's own command line; shards' in merge.replays
   const std::string dir = vm["out"].as<std::string>();
   if (Status s = MakeDirs(dir); !s.ok()) {
     std::cerr << "slotsim report merge: " << s.message() << "\n";
@@ -137,16 +146,16 @@ int RunMerge(int argc, char** argv) {
 
 int RunReport(int argc, char** argv) {
   if (argc >= 2 && std::string(argv[1]) == "merge") return RunMerge(argc - 1, argv + 1);
-  po::options_description desc(kReportUsage);
-  desc.add_options()("help,h", "this text")("format", po::value<std::string>(),
-                                            "html | md | junit (positional)")(
-      "summary", po::value<std::string>(), "the summary.json to draw from (positional)")(
+  po::options_description desc(kReportUsage, 100, 50), args;
+  args.add_options()("format", po::value<std::string>(), "FORMAT")(
+      "summary", po::value<std::string>(), "SUMMARY.json");
+  desc.add_options()("help,h", "this text")(
       "out,o", po::value<std::string>(),
       "output file, - for stdout (default: beside SUMMARY.json)");
   po::positional_options_description pos;
   pos.add("format", 1).add("summary", 1);
   po::variables_map vm;
-  if (!ParseOptions("report", argc, argv, desc, pos, vm)) return kExitBadInput;
+  if (!ParseOptions("report", argc, argv, desc, args, pos, vm)) return kExitBadInput;
   if (vm.count("help")) {
     std::cout << desc << "\n";
     return kExitOk;

@@ -33,8 +33,8 @@ constexpr const char* kServeUsage =
     "Serves the reference slot engine over HTTP with the AppointEase wire format: the heartbeat\n"
     "(POST /wp-admin/admin-ajax.php) and the REST routes under /wp-json/ and\n"
     "/index.php?rest_route=/ (slots/select, slots/deselect, slots/poll, booking/v1/availability,\n"
-    "appointments create / reschedule / cancel), plus GET /healthz and GET /metrics\n"
-    "(Prometheus). docs/serve.md has the routes, answers and error codes.\n"
+    "appointments create / reschedule / cancel), plus GET /livez, /readyz, /healthz and\n"
+    "GET /metrics (Prometheus). docs/serve.md has the routes, answers, limits and error codes.\n"
     "\n"
     "stores (--store):\n"
     "  failover  Redis holds, MySQL bookings, the failover manager between them (default);\n"
@@ -106,8 +106,14 @@ Status ReadEngine(const po::variables_map& vm, ServeConfig& c) {
     if (*ttl < Millis(1)) return BadInput("--hold-ttl: must be at least 1ms");
     c.engine.policy.hold_ttl = std::chrono::duration_cast<Millis>(*ttl);
   }
-  c.engine.grid.employees = vm["employees"].as<int>();
-  c.engine.grid.days_ahead = vm["days-ahead"].as<int>();
+  SLOTSIM_ASSIGN_OR_RETURN(
+      const int64_t employees,
+      ParseWholeNumber("--employees", vm["employees"].as<std::string>(), 1, 1'000'000));
+  SLOTSIM_ASSIGN_OR_RETURN(
+      const int64_t days,
+      ParseWholeNumber("--days-ahead", vm["days-ahead"].as<std::string>(), 0, 3660));
+  c.engine.grid.employees = static_cast<int>(employees);
+  c.engine.grid.days_ahead = static_cast<int>(days);
   if (StatusOr<Grid> grid = Grid::Create(c.engine.grid); !grid.ok()) {
     return BadInput("--employees / --days-ahead: " + grid.status().message());
   }
@@ -120,31 +126,31 @@ Status ReadHttp(const po::variables_map& vm, ServeConfig& c) {
   if (!listen.ok()) return BadInput("--listen: " + listen.status().message());
   c.http.host = listen->host;
   c.http.port = listen->port;
-  c.http.threads = vm["threads"].as<int>();
-  c.http.max_body_bytes = vm["max-body"].as<size_t>();
-  c.http.keep_alive_max = vm["keep-alive-max"].as<size_t>();
-  c.http.keep_alive_timeout_s = vm["keep-alive-timeout"].as<int>();
-  c.http.listen_backlog = vm["backlog"].as<int>();
-  c.http.io_threads = vm["io-threads"].as<int>();
-  c.http.max_header_bytes = vm["max-header"].as<size_t>();
-  c.http.read_timeout_s = vm["read-timeout"].as<int>();
-  c.http.max_connections = vm["max-connections"].as<size_t>();
-  c.http.max_connections_per_ip = vm["max-connections-per-ip"].as<size_t>();
-  c.http.max_queued = vm["max-queued"].as<size_t>();
-  if (c.http.threads < 1 || c.http.threads > 4096) return BadInput("--threads: must be 1..4096");
-  if (c.http.io_threads < 0 || c.http.io_threads > 256) {
-    return BadInput("--io-threads: must be 0..256 (0: one per core, at most 8)");
-  }
-  if (c.http.max_header_bytes < 256) return BadInput("--max-header: must be at least 256");
-  if (c.http.read_timeout_s < 1) return BadInput("--read-timeout: must be >= 1");
-  if (c.http.max_connections < 1 || c.http.max_connections_per_ip < 1) {
-    return BadInput("--max-connections, --max-connections-per-ip: must be at least 1");
-  }
-  if (c.http.max_queued < 1) return BadInput("--max-queued: must be at least 1");
-  if (c.http.max_body_bytes < 1) return BadInput("--max-body: must be at least 1");
-  if (c.http.keep_alive_max < 1) return BadInput("--keep-alive-max: must be at least 1");
-  if (c.http.keep_alive_timeout_s < 1) return BadInput("--keep-alive-timeout: must be >= 1");
-  if (c.http.listen_backlog < 1) return BadInput("--backlog: must be at least 1");
+  auto number = [&vm](const char* flag, int64_t min, int64_t max) {
+    return ParseWholeNumber(std::string("--") + flag, vm[flag].as<std::string>(), min, max);
+  };
+  SLOTSIM_ASSIGN_OR_RETURN(const int64_t threads, number("threads", 1, 4096));
+  SLOTSIM_ASSIGN_OR_RETURN(const int64_t body, number("max-body", 1, int64_t{1} << 30));
+  SLOTSIM_ASSIGN_OR_RETURN(const int64_t requests, number("keep-alive-max", 1, 1'000'000'000));
+  SLOTSIM_ASSIGN_OR_RETURN(const int64_t idle_s, number("keep-alive-timeout", 1, 86'400));
+  SLOTSIM_ASSIGN_OR_RETURN(const int64_t backlog, number("backlog", 1, 65'535));
+  c.http.threads = static_cast<int>(threads);
+  c.http.max_body_bytes = static_cast<size_t>(body);
+  c.http.keep_alive_max = static_cast<size_t>(requests);
+  c.http.keep_alive_timeout_s = static_cast<int>(idle_s);
+  c.http.listen_backlog = static_cast<int>(backlog);
+  SLOTSIM_ASSIGN_OR_RETURN(const int64_t io, number("io-threads", 0, 256));
+  SLOTSIM_ASSIGN_OR_RETURN(const int64_t header, number("max-header", 256, int64_t{1} << 24));
+  SLOTSIM_ASSIGN_OR_RETURN(const int64_t read_s, number("read-timeout", 1, 86'400));
+  SLOTSIM_ASSIGN_OR_RETURN(const int64_t conns, number("max-connections", 1, 10'000'000));
+  SLOTSIM_ASSIGN_OR_RETURN(const int64_t per_ip, number("max-connections-per-ip", 1, 10'000'000));
+  SLOTSIM_ASSIGN_OR_RETURN(const int64_t queued, number("max-queued", 1, 10'000'000));
+  c.http.io_threads = static_cast<int>(io);
+  c.http.max_header_bytes = static_cast<size_t>(header);
+  c.http.read_timeout_s = static_cast<int>(read_s);
+  c.http.max_connections = static_cast<size_t>(conns);
+  c.http.max_connections_per_ip = static_cast<size_t>(per_ip);
+  c.http.max_queued = static_cast<size_t>(queued);
   return Status::Ok();
 }
 
@@ -291,48 +297,52 @@ int RunServe(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);  // a client that hangs up must not kill the server
 
-  po::options_description desc(kServeUsage);
+  po::options_description desc(kServeUsage, 100, 50);
   desc.add_options()("help,h", "this text")(
-      "listen", po::value<std::string>()->default_value("127.0.0.1:8080"),
+      "listen", po::value<std::string>()->default_value("127.0.0.1:8080")->value_name("HOST:PORT"),
       "HOST:PORT to listen on; port 0 picks a free one (printed at start)")(
-      "store", po::value<std::string>()->default_value("failover"),
+      "store", po::value<std::string>()->default_value("failover")->value_name("KIND"),
       "failover | mysql | memory (see above)")(
-      "redis", po::value<std::string>(), "Redis URL redis://[:PASS@]HOST:PORT[/DB] (failover)")(
-      "mysql", po::value<std::string>(),
-      "MariaDB/MySQL URL mysql://USER[:PASS]@HOST:PORT/DB (failover, mysql)")(
+      "redis", po::value<std::string>()->value_name("URL"),
+      "Redis URL redis://[:PASS@]HOST:PORT[/DB] (failover; no default: give it or --managed)")(
+      "mysql", po::value<std::string>()->value_name("URL"),
+      "MariaDB/MySQL URL mysql://USER[:PASS]@HOST:PORT/DB (failover, mysql; no default: give it "
+      "or --managed)")(
       "managed", po::bool_switch(),
       "launch a private redis-server / mariadbd on free loopback ports for whichever of "
       "--redis / --mysql is not given; stopped on exit")(
       "keep", po::bool_switch(), "--managed: keep the servers' temp dirs (data, logs) after exit")(
-      "profile", po::value<std::string>()->default_value("reference"), "reference | legacy")(
-      "hold-ttl", po::value<std::string>(),
-      "how long a hold lives, e.g. 300s (default: profile's)")(
-      "employees", po::value<int>()->default_value(20), "employee ids served are 1..N")(
-      "days-ahead", po::value<int>()->default_value(30),
+      "profile", po::value<std::string>()->default_value("reference")->value_name("NAME"),
+      "reference | legacy")("hold-ttl", po::value<std::string>()->value_name("DURATION"),
+                            "how long a hold lives, e.g. 300s (default: profile's)")(
+      "employees", po::value<std::string>()->default_value("20")->value_name("N"),
+      "employee ids served are 1..N")(
+      "days-ahead", po::value<std::string>()->default_value("30")->value_name("N"),
       "bookable dates: today .. today + N (UTC)")(
-      "prefix", po::value<std::string>()->default_value("slotsim_"),
+      "prefix", po::value<std::string>()->default_value("slotsim_")->value_name("PREFIX"),
       "Redis key prefix and MySQL table prefix ([A-Za-z0-9_])")(
-      "threads", po::value<int>()->default_value(64),
+      "threads", po::value<std::string>()->default_value("64")->value_name("N"),
       "worker threads running engine calls (connections hold none: they live on the event "
-      "loops)")("io-threads", po::value<int>()->default_value(0),
+      "loops)")("io-threads", po::value<std::string>()->default_value("0")->value_name("N"),
                 "event loops accepting, reading and writing (0: one per core, at most 8)")(
-      "max-body", po::value<size_t>()->default_value(64 * 1024),
+      "max-body", po::value<std::string>()->default_value("65536")->value_name("BYTES"),
       "largest request body in bytes; larger ones get 413")(
-      "max-header", po::value<size_t>()->default_value(16 * 1024),
+      "max-header", po::value<std::string>()->default_value("16384")->value_name("BYTES"),
       "largest request line + header block in bytes; larger ones get 431")(
-      "read-timeout", po::value<int>()->default_value(10),
+      "read-timeout", po::value<std::string>()->default_value("10")->value_name("SECONDS"),
       "seconds a request's headers, then its body, may take to arrive; slower ones get 408")(
-      "max-connections", po::value<size_t>()->default_value(10000),
+      "max-connections", po::value<std::string>()->default_value("10000")->value_name("N"),
       "client connections open at once; more are answered 503 and closed")(
-      "max-connections-per-ip", po::value<size_t>()->default_value(1000),
+      "max-connections-per-ip", po::value<std::string>()->default_value("1000")->value_name("N"),
       "client connections open at once from one address; more are answered 503")(
-      "max-queued", po::value<size_t>()->default_value(1024),
+      "max-queued", po::value<std::string>()->default_value("1024")->value_name("N"),
       "requests waiting for a worker; more are answered 503 with Retry-After")(
-      "keep-alive-max", po::value<size_t>()->default_value(1000000),
+      "keep-alive-max", po::value<std::string>()->default_value("1000000")->value_name("N"),
       "requests served on one connection before the server closes it")(
-      "keep-alive-timeout", po::value<int>()->default_value(5),
+      "keep-alive-timeout", po::value<std::string>()->default_value("5")->value_name("SECONDS"),
       "seconds an idle keep-alive connection is kept open")(
-      "backlog", po::value<int>()->default_value(4096), "listen backlog (pending connections)");
+      "backlog", po::value<std::string>()->default_value("4096")->value_name("N"),
+      "listen backlog (pending connections), 1 to 65535");
   po::variables_map vm;
   if (!ParseOptions("serve", argc, argv, desc, {}, vm)) return kExitBadInput;
   if (vm.count("help")) {

@@ -10,7 +10,8 @@ namespace slotsim {
 namespace {
 
 constexpr std::string_view kAllowed =
-    "a duration like 250ms, 5s, 1.5s, 10m, 1h30m (units us, ms, s, m, h, d)";
+    "a duration like 250ms, 5s, 5 s, 1.5s, 10m, 1h30m (units us, ms, s, m, h, d; one space "
+    "allowed between a number and its unit)";
 
 // Returns the unit length in microseconds, or 0 if `unit` is not a unit.
 int64_t UnitMicros(std::string_view unit) {
@@ -46,6 +47,11 @@ StatusOr<Micros> ParseDuration(std::string_view text) {
     if (i == num_start)
       return Bad(text, "expected a number at \"" + std::string(text.substr(i)) + "\"");
     const std::string number(text.substr(num_start, i - num_start));
+    // "5 s" reads as "5s", as thresholds read "< 30 ms": one space before the unit, no more.
+    if (i + 1 < text.size() && text[i] == ' ' &&
+        std::isalpha(static_cast<unsigned char>(text[i + 1]))) {
+      ++i;
+    }
     const size_t unit_start = i;
     while (i < text.size() && std::isalpha(static_cast<unsigned char>(text[i]))) ++i;
     const std::string_view unit = text.substr(unit_start, i - unit_start);

@@ -10,8 +10,9 @@
 namespace slotsim {
 
 // Parses a non-negative duration: one or more <number><unit> parts, unit one of
-// us, ms, s, m, h, d; numbers may have a fraction. A bare "0" is accepted. Anything else returns
-// InvalidArgument naming the text and the allowed form.
+// us, ms, s, m, h, d; numbers may have a fraction; one space may stand between a number and its
+// unit ("5 s", "1h30 m"; not "1h 30m", between two parts). A bare "0" is accepted. Anything
+// else returns InvalidArgument naming the text and the allowed form.
 StatusOr<Micros> ParseDuration(std::string_view text);
 
 // Formats with the largest unit that keeps it short and exact where possible: "250ms", "5s",

@@ -3,6 +3,7 @@
 
 #include <cstdio>
 
+#include "reports/report_format.h"
 #include "reports/summary.h"
 #include "reports/thresholds.h"
 
@@ -18,10 +19,10 @@ std::string AbortReason(const RunResult& live, Micros elapsed) {
   for (const ThresholdResult& r : EvaluateThresholds(summary, due)) {
     // No data yet, or a figure not measured, is no reason to stop (it fails at the end).
     if (r.ok || !r.value || !r.measured) continue;
-    char text[96];
-    std::snprintf(text, sizeof text, " failed at %.0f s: %g",
-                  static_cast<double>(elapsed.count()) / 1e6, *r.value);
-    return "threshold \"" + r.metric + "\" " + r.condition + text;
+    char at[48];
+    std::snprintf(at, sizeof at, " failed at %.0f s: ", static_cast<double>(elapsed.count()) / 1e6);
+    return "threshold \"" + r.metric + "\" " + r.condition + at +
+           ThresholdValueText(r.metric, *r.value);
   }
   return "";
 }

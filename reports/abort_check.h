@@ -11,7 +11,8 @@
 
 namespace slotsim {
 
-// "" to go on, else e.g. `threshold "latency.poll.p99" < 20ms failed at 42 s: 35210`.
+// "" to go on, else e.g. `threshold "latency.poll.p99" < 20ms failed at 42 s: 35.2 ms`
+// (the measured value in its metric's unit, reports/report_format.h ThresholdValueText).
 std::string AbortReason(const RunResult& live, Micros elapsed);
 
 // AbortReason as a RunOptions::abort_check.

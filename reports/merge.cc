@@ -444,6 +444,19 @@ json MergedTimeseries(const std::vector<json>& ss, std::vector<std::string>& not
   return out;
 }
 
+// The replay of the whole: every shard's replay command, one line each, in shard order (a
+// shard's replay already carries its --shard I/N). Repeating all of them and merging again
+// reproduces the merged run; a single shard's line alone would not.
+std::string MergedReplay(const json& replays) {
+  std::string out;
+  for (const json& r : replays) {
+    if (!r.is_string() || r.get<std::string>().empty()) continue;
+    if (!out.empty()) out += "\n";
+    out += r.get<std::string>();
+  }
+  return out;
+}
+
 json MergeInfo(const std::vector<json>& ss, std::vector<std::string> notes) {
   json seeds = json::array(), replays = json::array();
   for (const json& s : ss) {
@@ -483,6 +496,7 @@ StatusOr<nlohmann::json> MergeSummaries(const std::vector<nlohmann::json>& summa
     out.erase("timeseries");
   }
   out["merge"] = MergeInfo(summaries, std::move(notes));
+  out["replay"] = MergedReplay(out["merge"]["replays"]);
   out["thresholds"] = ThresholdsJson(EvaluateThresholds(out, thresholds));
   return out;
 }

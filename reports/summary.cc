@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -373,9 +374,9 @@ std::string ReplayCommand(const RunResult& result, const SummaryOptions& options
       options.scenario_path.empty() ? result.scenario.source : options.scenario_path;
   std::string out = "slotsim run " + ShellQuote(path.empty() ? result.scenario.name : path) +
                     " --seed " + std::to_string(result.scenario.seed);
-  if (!result.target.empty() && result.target != result.scenario.target.kind) {
-    out += " --target " + ShellQuote(result.target);
-  }
+  const std::string& target = result.target.empty() ? result.scenario.target.kind : result.target;
+  out += " --target " + ShellQuote(target);
+  for (const std::string& flag : options.replay_flags) out += " " + ShellQuote(flag);
   for (const std::string& o : options.overrides) out += " --set " + ShellQuote(o);
   if (result.shard_count > 1) {
     out +=
@@ -420,6 +421,8 @@ nlohmann::json SummaryJson(const RunResult& result, const SummaryOptions& option
   out["timeseries"] = TimeseriesJson(m);
   out["scenario_resolved"] = sc.ToToml();
   out["replay"] = ReplayCommand(result, options);
+  out["command"] = options.command;
+  out["time_scale"] = options.time_scale;
   out["thresholds"] = ThresholdsJson(EvaluateThresholds(out, sc.thresholds));
   return out;
 }
@@ -445,6 +448,10 @@ Status WriteSummary(const RunResult& result, const std::string& path,
 }
 
 StatusOr<nlohmann::json> ReadSummary(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec)) {
+    return Status::InvalidArgument(path + ": not a regular file; allowed: a summary.json file");
+  }
   std::ifstream file(path);
   if (!file) return Status::InvalidArgument("cannot read " + path + ": " + std::strerror(errno));
   std::stringstream text;

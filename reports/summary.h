@@ -57,7 +57,9 @@
 //     "consistency.visibility_lag_us", "run.scheduler_lateness_us", "run.worker_wait_us",
 //     "run.client_busy_us"} — only non-empty ones;
 //     merging them is exact.
-//   scenario_resolved (Scenario::ToToml()), replay (the command line that replays the run)
+//   scenario_resolved (Scenario::ToToml()), replay (the command line that replays the run),
+//   command[] (the exact command line that made the summary, argv[0] first; [] when not given),
+//   time_scale (the --time-scale factor the timeline was multiplied by; 1 when not scaled)
 // Times since the run start are in seconds (`*_s`, fractional), latencies in whole µs,
 // detect/recover/previous-mode in whole ms.
 //
@@ -68,6 +70,7 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/status.h"
@@ -79,13 +82,25 @@ inline constexpr std::string_view kSummarySchema = "slotsim.summary/1";
 
 // What the summary needs that RunResult does not carry.
 struct SummaryOptions {
+  SummaryOptions() = default;
+  // The two a replay needs most; the rest are set by name.
+  SummaryOptions(std::string path, std::vector<std::string> set_overrides)
+      : scenario_path(std::move(path)), overrides(std::move(set_overrides)) {}
+
   std::string scenario_path;           // for `replay`; "" = result.scenario.source
   std::vector<std::string> overrides;  // the run's --set key=value arguments, in order
+  std::vector<std::string> command;    // argv of the process that ran it, for `command`
+  // Flags the replay repeats after --target, as separate words, e.g. {"--redis", "redis://..."}
+  // for servers the run was pointed at on the command line.
+  std::vector<std::string> replay_flags;
+  // `slotsim run --time-scale F`: the factor the scenario's timeline was multiplied by (the
+  // scenario in the result is already scaled), for `time_scale`.
+  double time_scale = 1.0;
 };
 
-// The command line that replays the run:
-//   slotsim run <path> --seed N [--target T] [--set k=v ...]
-// with --target only when it differs from the scenario's, and shell-quoted where needed.
+// The command line that replays the run on the same target:
+//   slotsim run <path> --seed N --target T [replay_flags ...] [--set k=v ...] [--shard I/N]
+// --target always (the scenario file may name another), each word shell-quoted where needed.
 std::string ReplayCommand(const RunResult& result, const SummaryOptions& options);
 
 // A measurement of summary.json: {status, reason, missing} (reason and missing only when not

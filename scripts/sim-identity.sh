@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Proves a change kept the sim's behaviour: runs every shipped scenario on the sim target with
 # two slotsim binaries (or against summaries recorded earlier) and compares the summary.json
-# files byte for byte, apart from "run" (wall time, RSS) and "git_commit".
+# files byte for byte, apart from "run" (wall time, RSS), "git_commit" and "command" (the
+# binary's path and --out differ).
 #
 #   scripts/sim-identity.sh record OUT_DIR [BINARY]        record summaries with BINARY
 #   scripts/sim-identity.sh compare BASE_DIR [BINARY]      run BINARY, compare with BASE_DIR
@@ -16,7 +17,7 @@ mode=${1:-}
 dir=${2:-}
 bin=${3:-$ROOT/build/cli/slotsim}
 if [[ $mode != record && $mode != compare ]] || [[ -z $dir ]]; then
-  sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 fi
 if [[ ! -x $bin ]]; then
@@ -32,7 +33,7 @@ fi
 
 # The summary without the fields that may differ between two identical runs.
 normalize() {
-  jq -S 'del(.run, .git_commit)' "$1"
+  jq -S 'del(.run, .git_commit, .command)' "$1"
 }
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/sim-identity.XXXXXX")

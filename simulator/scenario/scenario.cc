@@ -472,6 +472,15 @@ StatusOr<Scenario> ParseScenario(std::string_view toml_text, const std::string& 
 
 StatusOr<Scenario> LoadScenario(const std::string& path,
                                 const std::vector<std::string>& overrides) {
+  // A directory opens and reads as an empty file, which is a valid all-defaults scenario: a
+  // 10-minute run nobody asked for. Only a regular file (or a link to one) is a scenario.
+  std::error_code ec;
+  const std::filesystem::file_status st = std::filesystem::status(path, ec);
+  if (!ec && std::filesystem::exists(st) && !std::filesystem::is_regular_file(st)) {
+    return Status::InvalidArgument(path + ": not a regular file" +
+                                   (std::filesystem::is_directory(st) ? " (a directory)" : "") +
+                                   "; allowed: a TOML scenario file, e.g. scenarios/steady.toml");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     return Status::InvalidArgument(path + ": cannot open: " + std::strerror(errno) +

@@ -418,9 +418,9 @@ Status ApplyOverride(toml::table& root, std::string_view spec, Context& ctx) {
   const std::string key(Trim(spec.substr(0, eq)));
   const std::string where = std::string(kOverridePrefix) + key;
   if (eq == std::string_view::npos || key.empty()) {
-    return Status::InvalidArgument(std::string(kOverridePrefix) + std::string(spec) +
-                                   ": missing \"=\"; allowed: key.path=value, e.g. "
-                                   "engine.profile=legacy");
+    const char* what = eq == std::string_view::npos ? "missing \"=\"" : "missing the key before \"=\"";
+    return Status::InvalidArgument(std::string(kOverridePrefix) + std::string(spec) + ": " + what +
+                                   "; allowed: key.path=value, e.g. engine.profile=legacy");
   }
   SLOTSIM_ASSIGN_OR_RETURN(const std::vector<std::string> parts, SplitKeyPath(key, where));
   SLOTSIM_ASSIGN_OR_RETURN(toml::table value_doc, ParseValue(spec.substr(eq + 1), where));

@@ -43,6 +43,15 @@ TEST_F(DurationTest, ParsesFractions) {
   EXPECT_EQ(ParseUs("0.1s"), 100'000);
 }
 
+TEST_F(DurationTest, TakesOneSpaceBetweenANumberAndItsUnit) {
+  // The form thresholds take ("< 30 ms"), so one value syntax serves both.
+  EXPECT_EQ(ParseUs("5 s"), 5'000'000);
+  EXPECT_EQ(ParseUs("30 ms"), 30'000);
+  EXPECT_EQ(ParseUs("1.5 s"), 1'500'000);
+  EXPECT_EQ(ParseUs("1h30 m"), 5'400'000'000);
+  EXPECT_EQ(ParseUs("0 s"), 0);
+}
+
 TEST_F(DurationTest, ParsesZero) {
   EXPECT_EQ(ParseUs("0"), 0);
   EXPECT_EQ(ParseUs("0s"), 0);
@@ -61,7 +70,10 @@ TEST_F(DurationTest, RejectsMalformedTextNamingIt) {
       {"ms", "expected a number at \"ms\""},
       {"-5s", "expected a number at \"-5s\""},
       {"5s5", "missing unit after 5"},
-      {"5 s", "missing unit after 5"},
+      {"5  s", "missing unit after 5"},  // one space, no more
+      {"5 ", "missing unit after 5"},
+      {"5s ", "expected a number at \" \""},
+      {"1h 30m", "expected a number at \" 30m\""},  // the space goes before a unit only
       {" 5s", "expected a number"},
       {"1..5s", "missing unit after 1."},
       {".s", "bad number \".\""},

@@ -187,7 +187,8 @@ TEST_F(SummaryTest, HasEveryContractKeyWithTheRightType) {
   }
   EXPECT_TRUE(s["histograms"].is_object());
   EXPECT_TRUE(s["scenario_resolved"].is_string());
-  EXPECT_EQ(s["replay"], "slotsim run scenarios/unit.toml --seed 7");
+  EXPECT_EQ(s["replay"], "slotsim run scenarios/unit.toml --seed 7 --target sim");
+  EXPECT_EQ(s["command"], json::array());
 }
 
 TEST_F(SummaryTest, HistogramsRoundTripExactly) {
@@ -238,6 +239,21 @@ TEST_F(SummaryTest, ReplayCommandCarriesSeedTargetAndQuotedOverrides) {
             "--set 'load.stages=[{for=\"1m\",to=5}]'");
   options.scenario_path = "my dir/x.toml";
   EXPECT_EQ(ReplayCommand(result_, options).substr(0, 32), "slotsim run 'my dir/x.toml' --se");
+}
+
+TEST_F(SummaryTest, ReplayKeepsTheTargetAndTheServersGivenOnTheCommandLine) {
+  // The scenario says sim; the run was started with --target local --redis URL: the replay
+  // must go to the same place, not back to the scenario's target.
+  result_.scenario.target.kind = "local";
+  result_.target = "local";
+  result_.shard_index = 1;
+  result_.shard_count = 4;
+  SummaryOptions options;
+  options.replay_flags = {"--redis", "redis://127.0.0.1:6380"};
+  options.overrides = {"duration=1m"};
+  EXPECT_EQ(ReplayCommand(result_, options),
+            "slotsim run scenarios/unit.toml --seed 7 --target local --redis "
+            "redis://127.0.0.1:6380 --set duration=1m --shard 1/4");
 }
 
 TEST_F(SummaryTest, WrittenSummaryReadsBackEqual) {

@@ -106,6 +106,14 @@ TEST_F(ServeCommandTest, BadFlagsAndUrlsExitTwo) {
   const std::vector<std::vector<std::string>> bad = {
       {},  // failover without URLs
       {"--store", "memory", "--threads", "0"},
+      {"--store", "memory", "--threads", "-3"},
+      {"--store", "memory", "--max-body", "-1"},  // a size_t would wrap this to 2^64 - 1
+      {"--store", "memory", "--keep-alive-max", "0"},
+      {"--store", "memory", "--keep-alive-timeout", "0"},
+      {"--store", "memory", "--backlog", "70000"},
+      {"--store", "memory", "--employees", "0"},
+      {"--store", "memory", "--days-ahead", "-1"},
+      {"--store", "memory", "--listen", "127.0.0.1:65536"},
       {"--store", "memory", "--listen", "nope"},
       {"--store", "disk"},
       {"--redis", "http://x", "--mysql", "mysql://u@127.0.0.1:1/db"},
