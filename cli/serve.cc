@@ -284,18 +284,25 @@ int Serve(ServeConfig& config, const sigset_t& stop_signals) {
   return kExitOk;
 }
 
+// Blocks SIGINT and SIGTERM (for sigwait) and ignores SIGPIPE (a client that hangs up must not
+// kill the server); returns the blocked set.
+sigset_t BlockStopSignals() {
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  return stop_signals;
+}
+
 }  // namespace
 
 int RunServe(int argc, char** argv) {
   // Blocked before any thread exists, so only sigwait sees them. Children launched later get
   // an empty mask (ChildProcess resets it). A signal during --managed startup is acted on once
   // the server is up.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);  // a client that hangs up must not kill the server
+  const sigset_t stop_signals = BlockStopSignals();
 
   po::options_description desc(kServeUsage, 100, 50);
   desc.add_options()("help,h", "this text")(

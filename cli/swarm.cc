@@ -139,8 +139,7 @@ int RunSwarm(int argc, char** argv) {
     ++failed;
     std::printf("seed %llu: FAILED %s\n  replay: %s\n", static_cast<unsigned long long>(seed),
                 FailedList(t).c_str(), ReplayCommand(*result, so).c_str());
-    if (vm.count("out")) {
-      // The failing seed's summary was asked for: not writing it is a failure, not a detail.
+    if (vm.count("out")) {  // asked for: not writing it is a failure, not a detail
       const Status written = WriteSeedSummary(vm["out"].as<std::string>(), seed, summary);
       if (!written.ok()) {
         std::cerr << "slotsim swarm: seed " << seed << ": " << written.ToString() << "\n";

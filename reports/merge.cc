@@ -289,11 +289,8 @@ void AddTotals(const std::vector<json>& ss, json& out) {
   }
   const double duration_s = NumberOr(out, "duration_s", 0);
   out["errors"] = {{"count", errors}, {"rate", ops > 0 ? static_cast<double>(errors) / ops : 0.0}};
-  if (json by_kind = SumMembers(ss, {"errors", "by_kind"}); !by_kind.empty()) {
-    out["errors"]["by_kind"] = std::move(by_kind);
-  }
-  if (json by_class = SumMembers(ss, {"errors", "by_class"}); !by_class.empty()) {
-    out["errors"]["by_class"] = std::move(by_class);
+  for (const char* key : {"by_kind", "by_class"}) {
+    if (json counts = SumMembers(ss, {"errors", key}); !counts.empty()) out["errors"][key] = counts;
   }
   out["throughput"] = {{"ops", ops},
                        {"ops_per_s", duration_s > 0 ? static_cast<double>(ops) / duration_s : 0.0}};
@@ -444,15 +441,13 @@ json MergedTimeseries(const std::vector<json>& ss, std::vector<std::string>& not
   return out;
 }
 
-// The replay of the whole: every shard's replay command, one line each, in shard order (a
-// shard's replay already carries its --shard I/N). Repeating all of them and merging again
-// reproduces the merged run; a single shard's line alone would not.
+// The replay of the whole: every shard's replay (each carries its --shard I/N), one per line,
+// in shard order; a single shard's line alone would not reproduce the merged run.
 std::string MergedReplay(const json& replays) {
   std::string out;
   for (const json& r : replays) {
-    if (!r.is_string() || r.get<std::string>().empty()) continue;
-    if (!out.empty()) out += "\n";
-    out += r.get<std::string>();
+    if (r.is_string() && !r.get<std::string>().empty())
+      out += (out.empty() ? "" : "\n") + r.get<std::string>();
   }
   return out;
 }
