@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
@@ -126,31 +127,26 @@ Status ReadHttp(const po::variables_map& vm, ServeConfig& c) {
   if (!listen.ok()) return BadInput("--listen: " + listen.status().message());
   c.http.host = listen->host;
   c.http.port = listen->port;
-  auto number = [&vm](const char* flag, int64_t min, int64_t max) {
-    return ParseWholeNumber(std::string("--") + flag, vm[flag].as<std::string>(), min, max);
+  // Each flag a whole number in [min, max], stored in its option's own type.
+  const auto read = [&vm](const char* flag, int64_t min, int64_t max, auto* out) -> Status {
+    SLOTSIM_ASSIGN_OR_RETURN(
+        const int64_t v,
+        ParseWholeNumber(std::string("--") + flag, vm[flag].as<std::string>(), min, max));
+    *out = static_cast<std::remove_pointer_t<decltype(out)>>(v);
+    return Status::Ok();
   };
-  SLOTSIM_ASSIGN_OR_RETURN(const int64_t threads, number("threads", 1, 4096));
-  SLOTSIM_ASSIGN_OR_RETURN(const int64_t body, number("max-body", 1, int64_t{1} << 30));
-  SLOTSIM_ASSIGN_OR_RETURN(const int64_t requests, number("keep-alive-max", 1, 1'000'000'000));
-  SLOTSIM_ASSIGN_OR_RETURN(const int64_t idle_s, number("keep-alive-timeout", 1, 86'400));
-  SLOTSIM_ASSIGN_OR_RETURN(const int64_t backlog, number("backlog", 1, 65'535));
-  c.http.threads = static_cast<int>(threads);
-  c.http.max_body_bytes = static_cast<size_t>(body);
-  c.http.keep_alive_max = static_cast<size_t>(requests);
-  c.http.keep_alive_timeout_s = static_cast<int>(idle_s);
-  c.http.listen_backlog = static_cast<int>(backlog);
-  SLOTSIM_ASSIGN_OR_RETURN(const int64_t io, number("io-threads", 0, 256));
-  SLOTSIM_ASSIGN_OR_RETURN(const int64_t header, number("max-header", 256, int64_t{1} << 24));
-  SLOTSIM_ASSIGN_OR_RETURN(const int64_t read_s, number("read-timeout", 1, 86'400));
-  SLOTSIM_ASSIGN_OR_RETURN(const int64_t conns, number("max-connections", 1, 10'000'000));
-  SLOTSIM_ASSIGN_OR_RETURN(const int64_t per_ip, number("max-connections-per-ip", 1, 10'000'000));
-  SLOTSIM_ASSIGN_OR_RETURN(const int64_t queued, number("max-queued", 1, 10'000'000));
-  c.http.io_threads = static_cast<int>(io);
-  c.http.max_header_bytes = static_cast<size_t>(header);
-  c.http.read_timeout_s = static_cast<int>(read_s);
-  c.http.max_connections = static_cast<size_t>(conns);
-  c.http.max_connections_per_ip = static_cast<size_t>(per_ip);
-  c.http.max_queued = static_cast<size_t>(queued);
+  HttpServerOptions& h = c.http;
+  SLOTSIM_RETURN_IF_ERROR(read("threads", 1, 4096, &h.threads));
+  SLOTSIM_RETURN_IF_ERROR(read("max-body", 1, int64_t{1} << 30, &h.max_body_bytes));
+  SLOTSIM_RETURN_IF_ERROR(read("keep-alive-max", 1, 1'000'000'000, &h.keep_alive_max));
+  SLOTSIM_RETURN_IF_ERROR(read("keep-alive-timeout", 1, 86'400, &h.keep_alive_timeout_s));
+  SLOTSIM_RETURN_IF_ERROR(read("backlog", 1, 65'535, &h.listen_backlog));
+  SLOTSIM_RETURN_IF_ERROR(read("io-threads", 0, 256, &h.io_threads));
+  SLOTSIM_RETURN_IF_ERROR(read("max-header", 256, int64_t{1} << 24, &h.max_header_bytes));
+  SLOTSIM_RETURN_IF_ERROR(read("read-timeout", 1, 86'400, &h.read_timeout_s));
+  SLOTSIM_RETURN_IF_ERROR(read("max-connections", 1, 10'000'000, &h.max_connections));
+  SLOTSIM_RETURN_IF_ERROR(read("max-connections-per-ip", 1, 10'000'000, &h.max_connections_per_ip));
+  SLOTSIM_RETURN_IF_ERROR(read("max-queued", 1, 10'000'000, &h.max_queued));
   return Status::Ok();
 }
 
