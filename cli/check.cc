@@ -65,8 +65,7 @@ int RunCheck(int argc, char** argv) {
             << "read_back           " << ReadBackName(r->read_back) << "\n"
             << "double_bookings     " << FigureText(r->double_bookings, m.double_bookings) << "\n"
             << "lost_bookings       " << FigureText(r->lost_bookings, m.lost_bookings) << "\n"
-            << "phantom_bookings    " << FigureText(r->phantom_bookings, m.phantom_bookings)
-            << "\n"
+            << "phantom_bookings    " << FigureText(r->phantom_bookings, m.phantom_bookings) << "\n"
             << "hold_conflicts      " << r->hold_conflicts << " (outside failover "
             << r->hold_conflicts_outside_failover << ", total " << r->hold_conflict_total_ms
             << " ms)\n"

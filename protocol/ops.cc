@@ -6,8 +6,8 @@ namespace {
 constexpr std::string_view kOpNames[kOpKinds] = {"select",  "deselect",   "poll",  "availability",
                                                  "confirm", "reschedule", "cancel"};
 constexpr std::string_view kAnswerNames[kAnswerClasses] = {
-    "ok", "rejected", "server_error", "malformed_answer", "timeout", "reset", "not_sent",
-    "store_error"};
+    "ok",      "rejected", "server_error", "malformed_answer",
+    "timeout", "reset",    "not_sent",     "store_error"};
 }  // namespace
 
 std::string_view OpKindName(OpKind kind) { return kOpNames[static_cast<int>(kind)]; }

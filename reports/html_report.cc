@@ -240,7 +240,7 @@ Row Figure(const json& s, const char* key, const char* meaning, const char* seve
   const std::string status = FigureStatus(s, key);
   if (status == "not_measured") return {{key}, {"not measured", "num warn"}, {meaning}};
   const std::string text = GroupedText(n) + (status == "partial" ? " (partial)" : "");
-  const std::string cls = n > 0 ? std::string("num ") + severity
+  const std::string cls = n > 0                 ? std::string("num ") + severity
                           : status == "partial" ? std::string("num warn")
                                                 : std::string("num");
   return {{key}, {text, cls}, {meaning}};
@@ -271,8 +271,7 @@ std::string ConsistencySection(const json& s) {
        {"from a hold's acknowledgement until other pollers see it"}});
   std::string notes;
   for (const std::string& line : UnmeasuredFigureLines(s)) notes += Tag("p", line, "note warn");
-  return Section("consistency", "Consistency",
-                 Table({"figure", "value", "meaning"}, rows) + notes);
+  return Section("consistency", "Consistency", Table({"figure", "value", "meaning"}, rows) + notes);
 }
 
 std::string OptionalMs(const json& j, const char* key) {

@@ -109,9 +109,9 @@ std::string Thresholds(const json& s) {
     const char* mark = BoolAt(t, "skipped", false) ? "\u23ed\ufe0f skipped"
                        : BoolAt(t, "ok", false)    ? "\u2705"
                                                    : "\u274c";
-    out += Row(
-        {mark, Code(metric), Code(TextAt(t, "condition")),
-         value ? Cell(ThresholdValueText(metric, *value)) : "\u2014", Cell(TextAt(t, "note", ""))});
+    out += Row({mark, Code(metric), Code(TextAt(t, "condition")),
+                value ? Cell(ThresholdValueText(metric, *value)) : "\u2014",
+                Cell(TextAt(t, "note", ""))});
   }
   return out;
 }

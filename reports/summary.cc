@@ -345,7 +345,7 @@ void MergeMeasurements(const std::vector<nlohmann::json>& shards, nlohmann::json
     if (c == s.end() || !c->is_object()) continue;
     auto rb = c->find("read_back");
     if (auto r = rb != c->end() && rb->is_string() ? ReadBackFromName(rb->get<std::string>())
-                                                  : std::nullopt) {
+                                                   : std::nullopt) {
       read_back = std::max(read_back.value_or(*r), *r);
     }
     auto m = c->find("measurement");
