@@ -8,6 +8,7 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "common/duration.h"
 #include "common/git_commit.h"
 #include "procs/child_registry.h"
 #include "reports/abort_check.h"
@@ -137,9 +138,10 @@ void AddRunFlags(po::options_description& desc) {
 }
 
 void PrintRunHeader(const Scenario& scenario) {
-  std::printf("slotsim run %s: target %s, profile %s, seed %llu, commit %s\n",
+  std::printf("slotsim run %s: target %s, profile %s, seed %llu, commit %s, duration %s\n",
               scenario.name.c_str(), scenario.target.kind.c_str(), scenario.engine.profile.c_str(),
-              static_cast<unsigned long long>(scenario.seed), GitCommit());
+              static_cast<unsigned long long>(scenario.seed), GitCommit(),
+              FormatDuration(scenario.duration).c_str());
   std::fflush(stdout);
 }
 
@@ -190,16 +192,16 @@ int ReportRun(const po::variables_map& vm, const std::string& path, const std::s
   const std::vector<ThresholdResult> thresholds = EvaluateThresholds(summary, scenario.thresholds);
   // A run an abort_on_fail threshold stopped has failed, whatever its shortened figures say.
   const bool passed = AllThresholdsPassed(thresholds) && result.aborted.empty();
-  if (!result.aborted.empty()) std::cout << "stopped early: " << result.aborted << "\n";
   if (quiet) {
     for (const ThresholdResult& t : thresholds) {
       if (!t.ok) std::cout << "threshold failed: " << t.metric << " " << t.condition << "\n";
     }
   } else {
-    std::cout << ConsoleSummary(summary, StdoutIsTerminal());
+    std::cout << ConsoleBody(summary, StdoutIsTerminal());
   }
   std::cout << "summary: " << out << "/summary.json\n"
-            << "report:  " << out << "/report.html\n";
+            << "report:  " << out << "/report.html\n"
+            << VerdictLine(thresholds, result.aborted, StdoutIsTerminal());
   return passed ? kExitOk : kExitThresholds;
 }
 

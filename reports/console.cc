@@ -288,9 +288,41 @@ std::string RunBlock(const json& s, const Painter& paint) {
 std::string ConsoleSummary(const nlohmann::json& summary, bool color) {
   const Painter paint(color);
   if (!summary.is_object()) return "(not a summary)\n";
-  return Header(summary, paint) + OpsBlock(summary, paint) + ConsistencyBlock(summary, paint) +
+  return Header(summary, paint) + ConsoleBody(summary, color);
+}
+
+std::string ConsoleBody(const nlohmann::json& summary, bool color) {
+  const Painter paint(color);
+  if (!summary.is_object()) return "(not a summary)\n";
+  return OpsBlock(summary, paint) + ConsistencyBlock(summary, paint) +
          FairnessLine(summary, paint) + FailoverBlock(summary, paint) +
          ThresholdsBlock(summary, paint) + RunBlock(summary, paint);
+}
+
+std::string VerdictLine(const std::vector<ThresholdResult>& thresholds, const std::string& aborted,
+                        bool color) {
+  const Painter paint(color);
+  size_t failed = 0, skipped = 0;
+  std::string names;
+  for (const ThresholdResult& t : thresholds) {
+    if (t.skipped) ++skipped;
+    if (t.ok) continue;
+    names += (failed++ == 0 ? ": " : ", ") + t.metric;
+  }
+  const std::string of = std::to_string(thresholds.size());
+  std::string line;
+  if (failed > 0) {
+    line += std::to_string(failed) + " of " + of + " thresholds failed" + names;
+  } else if (thresholds.empty()) {
+    line += "no thresholds: nothing was judged";
+  } else {
+    line += of + " of " + of + " thresholds passed";
+  }
+  if (skipped > 0) line += ", " + std::to_string(skipped) + " skipped: not measured";
+  if (!aborted.empty()) line += "; stopped early: " + aborted;
+  if (failed > 0 || !aborted.empty()) return paint(kRed, paint(kBold, "FAIL")) + "  " + line + "\n";
+  if (thresholds.empty()) return paint(kBold, "DONE") + "  " + line + "\n";
+  return paint(kGreen, paint(kBold, "PASS")) + "  " + line + "\n";
 }
 
 std::string ProgressLine(const Progress& p) {

@@ -4,7 +4,9 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
+#include "reports/thresholds.h"
 #include "simulator/run/run.h"
 
 namespace slotsim {
@@ -19,6 +21,18 @@ namespace slotsim {
 // `color` adds ANSI colours (✓ green, ✗ and non-zero errors/anomalies red, headings bold);
 // without it the text has no escape sequences. Tolerates missing keys. Ends with '\n'.
 std::string ConsoleSummary(const nlohmann::json& summary, bool color);
+// The same without the header line: `slotsim run` prints that line when the run starts, so the
+// table it prints at the end starts with the operations.
+std::string ConsoleBody(const nlohmann::json& summary, bool color);
+
+// The run's last line, for a CI log's tail ("PASS" or "FAIL" and why):
+//   "PASS  10 of 10 thresholds passed"                   (", 1 skipped: not measured")
+//   "FAIL  2 of 10 thresholds failed: errors.count, latency.poll.p99"
+//   "FAIL  1 of 10 thresholds failed: latency.poll.p99; stopped early: <why>"
+//   "DONE  no thresholds: nothing was judged"
+// `aborted` is RunResult::aborted ("" when the run ran to its end).
+std::string VerdictLine(const std::vector<ThresholdResult>& thresholds, const std::string& aborted,
+                        bool color);
 
 // One line for a terminal's live progress display, without a newline, e.g.
 //   "1m23s / 10m  clients 1,234  ops/s 5,678  errors 3  storage redis"

@@ -162,6 +162,46 @@ TEST_F(ConsoleTest, ToleratesAnEmptyDocument) {
   EXPECT_EQ(out.back(), '\n');
 }
 
+ThresholdResult Judged(const char* metric, bool ok, bool skipped = false) {
+  ThresholdResult t;
+  t.metric = metric;
+  t.ok = ok;
+  t.skipped = skipped;
+  t.measured = !skipped;
+  return t;
+}
+
+TEST_F(ConsoleTest, VerdictLineSaysPassOrFailAndNamesTheFailures) {
+  const std::vector<ThresholdResult> pass = {Judged("errors.count", true),
+                                             Judged("latency.poll.p99", true)};
+  EXPECT_EQ(VerdictLine(pass, "", false), "PASS  2 of 2 thresholds passed\n");
+  const std::vector<ThresholdResult> fail = {Judged("errors.count", false),
+                                             Judged("latency.poll.p99", true),
+                                             Judged("consistency.lost_bookings", false)};
+  EXPECT_EQ(VerdictLine(fail, "", false),
+            "FAIL  2 of 3 thresholds failed: errors.count, consistency.lost_bookings\n");
+  const std::vector<ThresholdResult> skipped = {Judged("errors.count", true),
+                                                Judged("consistency.lost_bookings", true, true)};
+  EXPECT_EQ(VerdictLine(skipped, "", false),
+            "PASS  2 of 2 thresholds passed, 1 skipped: not measured\n");
+  EXPECT_EQ(VerdictLine({}, "", false), "DONE  no thresholds: nothing was judged\n");
+}
+
+TEST_F(ConsoleTest, AnEarlyStopFailsTheVerdictEvenWithEveryThresholdPassing) {
+  const std::vector<ThresholdResult> pass = {Judged("errors.count", true)};
+  EXPECT_EQ(VerdictLine(pass, "threshold x failed at 3 s", false),
+            "FAIL  1 of 1 thresholds passed; stopped early: threshold x failed at 3 s\n");
+  const std::string colored = VerdictLine(pass, "", true);
+  EXPECT_NE(colored.find("\x1b["), std::string::npos) << "colour on a terminal";
+}
+
+TEST_F(ConsoleTest, TheBodyLeavesOutOnlyTheHeader) {
+  const std::string whole = ConsoleSummary(summary_, false);
+  const std::string body = ConsoleBody(summary_, false);
+  EXPECT_FALSE(Has(body, "slotsim redis-outage")) << body;
+  EXPECT_EQ(whole.substr(whole.find('\n') + 1), body);
+}
+
 TEST_F(ConsoleTest, ProgressLineShowsTheLiveFigures) {
   Progress p;
   p.elapsed = Micros(83'400'000);
