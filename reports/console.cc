@@ -211,6 +211,15 @@ std::string FailoverBlock(const json& s, const Painter& paint) {
   return out;
 }
 
+// summary.json "warnings" (reports/run_warnings.h), one line each; "" when none.
+std::string WarningsBlock(const json& s, const Painter& paint) {
+  auto it = s.find("warnings");
+  if (it == s.end() || !it->is_array() || it->empty()) return "";
+  std::string out = "\n" + paint(kBold, "warnings") + "\n";
+  for (const json& w : *it) out += "  " + paint(kYellow, "! " + Str(w, "message")) + "\n";
+  return out;
+}
+
 std::string ThresholdsBlock(const json& s, const Painter& paint) {
   auto list = s.find("thresholds");
   if (list == s.end() || !list->is_array() || list->empty()) return "";
@@ -296,7 +305,7 @@ std::string ConsoleBody(const nlohmann::json& summary, bool color) {
   if (!summary.is_object()) return "(not a summary)\n";
   return OpsBlock(summary, paint) + ConsistencyBlock(summary, paint) +
          FairnessLine(summary, paint) + FailoverBlock(summary, paint) +
-         ThresholdsBlock(summary, paint) + RunBlock(summary, paint);
+         WarningsBlock(summary, paint) + ThresholdsBlock(summary, paint) + RunBlock(summary, paint);
 }
 
 std::string VerdictLine(const std::vector<ThresholdResult>& thresholds, const std::string& aborted,

@@ -31,6 +31,7 @@ p.note.warn { background: #fff3d6; padding: 4px 8px; }
 .verdict.pass { background: #dff3e0; color: #1b5e20; }
 .verdict.fail { background: #fbe0e0; color: #b71c1c; }
 .verdict.none { background: #eee; color: #444; }
+.warning { background: #fff4d6; color: #6d4c00; padding: 6px 12px; border-radius: 4px; }
 pre { background: #f6f6f6; padding: 8px; font-size: 12px; white-space: pre-wrap;
       word-break: break-all; }
 figure { margin: 12px 0; } figcaption { font-size: 12px; color: #555; }
@@ -373,6 +374,15 @@ std::string Head(const json& s) {
          "</style>\n</head>\n";
 }
 
+// summary.json "warnings" (reports/run_warnings.h), one paragraph each; "" when none.
+std::string Warnings(const json& s) {
+  auto it = s.find("warnings");
+  if (it == s.end() || !it->is_array()) return "";
+  std::string out;
+  for (const json& w : *it) out += Tag("p", "\u26a0 " + TextAt(w, "message"), "warning") + "\n";
+  return out;
+}
+
 }  // namespace
 
 std::string HtmlReport(const json& summary) {
@@ -380,7 +390,7 @@ std::string HtmlReport(const json& summary) {
   std::string body = "<body>\n<header>\n" + Tag("h1", "slotsim: " + TextAt(s, "scenario")) + "\n";
   const std::string description = TextAt(s, "description", "");
   if (!description.empty()) body += Tag("p", description) + "\n";
-  body += Verdict(s) + "\n" + Identity(s) + "</header>\n";
+  body += Verdict(s) + "\n" + Warnings(s) + Identity(s) + "</header>\n";
   body += ThresholdsSection(s) + ChartsSections(s) + OperationsSection(s) + ConsistencySection(s) +
           FailoverSection(s) + HarnessSection(s);
   body += "<footer>" +

@@ -215,10 +215,19 @@ std::string Replay(const json& s) {
          fence + "\n\n</details>\n";
 }
 
+// summary.json "warnings" (reports/run_warnings.h) as a quote block; "" when none.
+std::string Warnings(const json& s) {
+  std::string out;
+  for (const json& w : ArrayAt(s, "warnings")) {
+    out += "\n> \u26a0\ufe0f **warning:** " + Cell(TextAt(w, "message")) + "\n";
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string MarkdownReport(const json& summary) {
-  return Verdict(summary) + Identity(summary) + Thresholds(summary) + Latency(summary) +
+  return Verdict(summary) + Warnings(summary) + Identity(summary) + Thresholds(summary) + Latency(summary) +
          Consistency(summary) + Failover(summary) + Replay(summary);
 }
 

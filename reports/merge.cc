@@ -11,6 +11,7 @@
 
 #include "common/check.h"
 #include "common/histogram.h"
+#include "reports/run_warnings.h"
 #include "reports/summary.h"
 #include "reports/summary_fields.h"
 #include "reports/thresholds.h"
@@ -421,7 +422,8 @@ json MergedTimeseries(const std::vector<json>& ss, std::vector<std::string>& not
   const size_t rows = ArrayAt(base, "t_s").size();
   json out = {{"interval_s", FieldAt(base, "interval_s")},
               {"t_s", ArrayAt(base, "t_s")},
-              {"live_clients", MergedColumn(series, {"live_clients"}, rows, false)}};
+              {"live_clients", MergedColumn(series, {"live_clients"}, rows, false)},
+              {"sold_out", MergedColumn(series, {"sold_out"}, rows, false)}};
   // The mode of a row is the first shard's that has the row.
   out["mode"] = ArrayAt(base, "mode");
   for (auto it = series.rbegin(); it != series.rend(); ++it) {
@@ -492,6 +494,7 @@ StatusOr<nlohmann::json> MergeSummaries(const std::vector<nlohmann::json>& summa
   }
   out["merge"] = MergeInfo(summaries, std::move(notes));
   out["replay"] = MergedReplay(out["merge"]["replays"]);
+  out["warnings"] = RunWarnings(out);
   out["thresholds"] = ThresholdsJson(EvaluateThresholds(out, thresholds));
   return out;
 }

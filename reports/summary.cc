@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "common/check.h"
+#include "reports/run_warnings.h"
 #include "reports/thresholds.h"
 
 namespace slotsim {
@@ -217,7 +218,7 @@ json RunJson(const RunInfo& r) {
 
 // Column arrays, one entry per TimeRow: compact, and enough to redraw every time chart.
 json TimeseriesJson(const RunMetrics& m) {
-  json t_s = json::array(), live = json::array(), mode = json::array();
+  json t_s = json::array(), live = json::array(), mode = json::array(), sold = json::array();
   json ops = json::object(), errors = json::object(), p99 = json::object();
   for (int k = 0; k < kOpKinds; ++k) {
     const std::string op(OpKindName(static_cast<OpKind>(k)));
@@ -226,6 +227,7 @@ json TimeseriesJson(const RunMetrics& m) {
   for (const TimeRow& row : m.timeseries) {
     t_s.push_back(Seconds(row.start));
     live.push_back(row.live_clients);
+    sold.push_back(row.sold_out);
     mode.push_back(StorageModeName(row.mode));
     for (int k = 0; k < kOpKinds; ++k) {
       const std::string op(OpKindName(static_cast<OpKind>(k)));
@@ -239,7 +241,7 @@ json TimeseriesJson(const RunMetrics& m) {
   return {{"interval_s", Seconds(interval)}, {"t_s", std::move(t_s)},
           {"live_clients", std::move(live)}, {"mode", std::move(mode)},
           {"ops", std::move(ops)},           {"errors", std::move(errors)},
-          {"p99_us", std::move(p99)}};
+          {"p99_us", std::move(p99)},        {"sold_out", std::move(sold)}};
 }
 
 // Arrays of scalars go on one line (the time series would otherwise take a line per number);
@@ -394,7 +396,10 @@ nlohmann::json SummaryJson(const RunResult& result, const SummaryOptions& option
               {"target", result.target},       {"profile", sc.engine.profile},
               {"duration_s", duration_s},      {"git_commit", result.git_commit}};
   out["clients"] = {
-      {"peak", m.clients_peak}, {"total", m.clients_total}, {"rejected", result.rejected_arrivals}};
+      {"peak", m.clients_peak},
+      {"total", m.clients_total},
+      {"rejected", result.rejected_arrivals},
+      {"sold_out", m.clients_sold_out}};
   out["clients"]["poll_fairness"] = FairnessJson(result.fairness);
   out["shard"] = {{"index", result.shard_index}, {"count", result.shard_count}};
   out["ops"] = json::object();
@@ -423,6 +428,7 @@ nlohmann::json SummaryJson(const RunResult& result, const SummaryOptions& option
   out["replay"] = ReplayCommand(result, options);
   out["command"] = options.command;
   out["time_scale"] = options.time_scale;
+  out["warnings"] = RunWarnings(out);
   out["thresholds"] = ThresholdsJson(EvaluateThresholds(out, sc.thresholds));
   return out;
 }

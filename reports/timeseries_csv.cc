@@ -27,7 +27,7 @@ std::string Header() {
     const std::string op(OpKindName(static_cast<OpKind>(k)));
     h += "," + op + "_ops," + op + "_errors," + op + "_p99_us";
   }
-  return h + ",ops,errors,ops_per_s,live_clients,mode\n";
+  return h + ",ops,errors,ops_per_s,live_clients,mode,sold_out\n";
 }
 
 std::string Row(const TimeRow& row, Micros interval) {
@@ -43,7 +43,8 @@ std::string Row(const TimeRow& row, Micros interval) {
   std::snprintf(rate, sizeof rate, "%.3f",
                 static_cast<double>(ops) * 1e6 / static_cast<double>(interval.count()));
   line += "," + std::to_string(ops) + "," + std::to_string(errors) + "," + rate + "," +
-          std::to_string(row.live_clients) + "," + std::string(StorageModeName(row.mode));
+          std::to_string(row.live_clients) + "," + std::string(StorageModeName(row.mode)) + "," +
+          std::to_string(row.sold_out);
   return line + "\n";
 }
 

@@ -105,7 +105,7 @@ void Recorder::Record(const OpRecord& op) {
   ++row.ops[kind];
   if (error) ++row.errors[kind];
   if (row_index == current_row_) {
-    row.live_clients = live_clients_;
+    row.live_clients = live_source_ ? live_source_() : live_clients_;
     row.mode = op.served_by;
     interval_p99_[kind].Record(corrected_us);
   }
@@ -237,6 +237,11 @@ void Recorder::EndRecovery(Timestamp at) {
     metrics_.outages[i].recover_ms = std::max<int64_t>(0, WholeMillis(at - *track.end));
   }
   in_recovery_ = false;
+}
+
+void Recorder::ClientSoldOut(Timestamp at) {
+  ++metrics_.clients_sold_out;
+  ++metrics_.timeseries[RowFor(at)].sold_out;
 }
 
 void Recorder::ClientsChanged(uint64_t live, uint64_t total) {

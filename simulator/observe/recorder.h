@@ -31,6 +31,7 @@
 #pragma once
 
 #include <array>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -90,6 +91,8 @@ struct TimeRow {
   // Live clients when the interval's last operation completed; an empty interval carries the
   // previous row's value (or the current count when it is the first row).
   uint64_t live_clients = 0;
+  // Clients that gave up in the interval because their day had no free slot left to try.
+  uint64_t sold_out = 0;
   // What served the interval's last operation; an empty interval carries the previous row's.
   StorageMode mode = StorageMode::kRedis;
 };
@@ -112,6 +115,7 @@ struct RunMetrics {
   std::map<std::string, uint64_t> errors_by_class;
   uint64_t clients_peak = 0;
   uint64_t clients_total = 0;
+  uint64_t clients_sold_out = 0;  // clients that gave up: no free slot left on their day
   uint64_t records = 0;
   Timestamp start;  // the run's start: every Micros above counts from here
   Micros duration{0};
@@ -138,6 +142,11 @@ class Recorder : public HistorySink {
   void FaultEnded(Timestamp at);
   void ModeSwitched(const ModeSwitch& sw);
   void ClientsChanged(uint64_t live, uint64_t total);
+  // A client gave up at `at` because its day had no free slot left (the calendar is full).
+  void ClientSoldOut(Timestamp at);
+  // Where Record reads the live-client count it stamps on the time series' rows, exact at each
+  // operation (without it, the last ClientsChanged value: housekeeping is rare on a small run).
+  void CountLiveClientsWith(std::function<uint64_t()> live) { live_source_ = std::move(live); }
 
   // The phase an operation completing at `t` belongs to, given what is known now.
   Phase PhaseAt(Timestamp t) const;
@@ -167,6 +176,7 @@ class Recorder : public HistorySink {
   int open_faults_ = 0;
   bool in_recovery_ = false;
   uint64_t live_clients_ = 0;
+  std::function<uint64_t()> live_source_;
   std::vector<std::pair<Timestamp, Phase>> phase_changes_;
   std::vector<OutageTrack> tracks_;
   std::array<std::array<uint64_t, kCodes>, kOpKinds> code_counts_{};

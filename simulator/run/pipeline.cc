@@ -47,6 +47,8 @@ void RunPipeline::Wire(Clock& clock, Target& target, const Random& root) {
       std::make_unique<ClientPool>(target, client_random_, BehaviorFrom(sc_, po_.start, options_),
                                    tee_, static_cast<uint64_t>(sc_.load.max_clients));
   load_ = std::make_unique<LoadDriver>(sc_.load, sc_, *pool_, clock, load_random_);
+  recorder_->CountLiveClientsWith([pool = pool_.get()] { return pool->live(); });
+  pool_->set_on_sold_out([rec = recorder_.get()](Timestamp at) { rec->ClientSoldOut(at); });
 }
 
 void RunPipeline::StartLoad() {
@@ -96,6 +98,8 @@ void RunPipeline::Housekeep(Timestamp now) {
 }
 
 StatusOr<RunResult> RunPipeline::Finish(const FinalBookingsFn& final_bookings) {
+  // The pool's own peak: housekeeping samples would miss a short one.
+  recorder_->ClientsChanged(pool_->peak(), pool_->total());
   recorder_->ClientsChanged(pool_->live(), pool_->total());
   // An aborted run ends where it stopped.
   const Timestamp stop = watch_.aborted() ? po_.start + watch_.at() : end_;

@@ -90,6 +90,7 @@ bool ClientPool::Arrive() {
   Client& c = At(slot);
   c.seq = ++total_;
   ++live_;
+  peak_ = std::max(peak_, live_);
   const int employees = target_.grid().options().employees;
   c.employee = 1 + static_cast<uint32_t>(behavior_.employee_pick.Pick(random_, employees));
   c.day = static_cast<uint16_t>(random_.Uniform(behavior_.dates.size()));
@@ -242,6 +243,7 @@ void ClientPool::StartAction(uint32_t slot) {
   c.action = Action::kNone;
   if (action == Action::kNone) return Wake(slot);
   if ((action == Action::kSelect || action == Action::kReschedule) && !PickSlot(slot)) {
+    if (on_sold_out_) on_sold_out_(clock_.Now());
     return Leave(slot);  // nothing left to try: the client gives up
   }
   const uint32_t flight = NewFlight(slot);

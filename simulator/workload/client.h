@@ -71,12 +71,15 @@ class ClientPool final : private SimClock::Handler {
   void StopAll();
 
   uint64_t live() const { return live_; }
+  uint64_t peak() const { return peak_; }  // the most clients live at once so far
   uint64_t total() const { return total_; }
   uint64_t rejected() const { return rejected_; }
   uint64_t adversaries() const { return adversaries_; }
   uint64_t in_flight() const { return in_flight_; }
   // Called whenever a client leaves (the closed model refills from it).
   void set_on_leave(std::function<void()> fn) { on_leave_ = std::move(fn); }
+  // Called when a client gives up because its day had no free slot left to try.
+  void set_on_sold_out(std::function<void(Timestamp)> fn) { on_sold_out_ = std::move(fn); }
 
  private:
   enum class Stage : uint8_t { kArriving, kBrowsing, kSelecting, kHolding, kBooked, kGone };
@@ -179,9 +182,11 @@ class ClientPool final : private SimClock::Handler {
   OpRecord record_;  // reused by Emit so its strings and vectors keep capacity
   uint64_t live_ = 0, total_ = 0, rejected_ = 0, in_flight_ = 0, next_op_id_ = 1;
   uint64_t shed_pending_ = 0;
+  uint64_t peak_ = 0;
   uint64_t adversaries_ = 0;
   bool stopped_ = false;
   std::function<void()> on_leave_;
+  std::function<void(Timestamp)> on_sold_out_;
 };
 
 }  // namespace slotsim

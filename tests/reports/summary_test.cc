@@ -392,7 +392,7 @@ TEST_F(SummaryTest, TimeseriesCsvHasAHeaderAndARowPerInterval) {
   }
   ASSERT_EQ(lines.size(), 4u);  // header + 3 one-second intervals
   EXPECT_EQ(lines[0].substr(0, 40), "t_s,select_ops,select_errors,select_p99_");
-  EXPECT_NE(lines[0].find(",ops,errors,ops_per_s,live_clients,mode"), std::string::npos);
+  EXPECT_NE(lines[0].find(",ops,errors,ops_per_s,live_clients,mode,sold_out"), std::string::npos);
   EXPECT_EQ(lines[1].substr(0, 2), "0,");
   EXPECT_EQ(lines[2].substr(0, 2), "1,");
   EXPECT_NE(lines[2].find(",2,1,2.000,4,mysql"), std::string::npos) << lines[2];
