@@ -50,8 +50,7 @@ std::vector<Figure> FiguresOf(const ConsistencyReport& r) {
           {"lost_bookings", r.lost_bookings, &m.lost_bookings},
           {"phantom_bookings", r.phantom_bookings, &m.phantom_bookings},
           {"hold_conflicts", r.hold_conflicts, &m.hold_conflicts},
-          {"hold_conflicts_outside_failover", r.hold_conflicts_outside_failover,
-           &m.hold_conflicts},
+          {"hold_conflicts_outside_failover", r.hold_conflicts_outside_failover, &m.hold_conflicts},
           {"lost_holds", r.lost_holds, &m.lost_holds},
           {"foreign_releases", r.foreign_releases, nullptr},
           {"foreign_cancels", r.foreign_cancels, nullptr}};

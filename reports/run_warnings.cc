@@ -37,9 +37,11 @@ std::vector<Window> WindowsOf(const json& ts) {
   const json& t_s = Member(ts, "t_s");
   const json& sold = Member(ts, "sold_out");
   const json& selects = Member(Member(ts, "ops"), "select");
-  const double interval = Member(ts, "interval_s").is_number() ? Member(ts, "interval_s").get<double>() : 1;
+  const double interval =
+      Member(ts, "interval_s").is_number() ? Member(ts, "interval_s").get<double>() : 1;
   if (!t_s.is_array() || !sold.is_array() || interval <= 0) return windows;
-  const size_t per = std::max<size_t>(1, static_cast<size_t>(std::llround(kSaturationWindowS / interval)));
+  const size_t per =
+      std::max<size_t>(1, static_cast<size_t>(std::llround(kSaturationWindowS / interval)));
   for (size_t i = 0; i < t_s.size(); ++i) {
     if (i % per == 0) windows.push_back({NumberIn(t_s, i), NumberIn(t_s, i) + interval, 0, 0});
     Window& w = windows.back();
@@ -78,21 +80,26 @@ json Saturation(const json& summary) {
       return w.saturated() && w.start_s < end && start < w.end_s;
     });
     if (!overlaps) continue;
-    const std::string kind = Member(o, "kind").is_string() ? Member(o, "kind").get<std::string>() : "?";
+    const std::string kind =
+        Member(o, "kind").is_string() ? Member(o, "kind").get<std::string>() : "?";
     faults.push_back({{"kind", kind}, {"start_s", start}, {"end_s", end}});
     during += (during.empty() ? "; during " : ", ") + kind + " " + Fixed("%.0f", start) + "-" +
               Fixed("%.0f", end) + " s";
   }
   const std::string message =
-      "calendar saturated from " + Fixed("%.0f", first->start_s) + " s: " +
-      Fixed("%.0f", total.gave_up) + " clients gave up on a full day (" +
+      "calendar saturated from " + Fixed("%.0f", first->start_s) +
+      " s: " + Fixed("%.0f", total.gave_up) + " clients gave up on a full day (" +
       Fixed("%.1f", 100 * total.share()) + "% of select attempts, up to " +
       Fixed("%.0f", 100 * peak) + "% in a " + Fixed("%.0f", kSaturationWindowS) + " s window)" +
       during + "; figures describe a nearly full calendar: enlarge it (engine.employees, " +
       "engine.days_ahead, clients.days) or lower the load";
-  return {{"kind", "calendar_saturated"}, {"from_s", first->start_s},
-          {"gave_up", static_cast<uint64_t>(total.gave_up)}, {"share", total.share()},
-          {"peak_share", peak}, {"during_faults", std::move(faults)}, {"message", message}};
+  return {{"kind", "calendar_saturated"},
+          {"from_s", first->start_s},
+          {"gave_up", static_cast<uint64_t>(total.gave_up)},
+          {"share", total.share()},
+          {"peak_share", peak},
+          {"during_faults", std::move(faults)},
+          {"message", message}};
 }
 
 }  // namespace

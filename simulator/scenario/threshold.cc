@@ -22,7 +22,7 @@ constexpr std::array<std::pair<std::string_view, MetricUnit>, 3> kOpLeaves = {{
 }};
 
 // Every metric outside the latency and ops.<op> families, with its unit.
-constexpr std::array<std::pair<std::string_view, MetricUnit>, 24> kFixed = {{
+constexpr std::array<std::pair<std::string_view, MetricUnit>, 32> kFixed = {{
     {"errors.count", MetricUnit::kNumber},
     {"errors.rate", MetricUnit::kFraction},
     {"throughput.ops_per_s", MetricUnit::kNumber},
@@ -44,15 +44,33 @@ constexpr std::array<std::pair<std::string_view, MetricUnit>, 24> kFixed = {{
     {"failover.outages", MetricUnit::kNumber},
     {"clients.peak", MetricUnit::kNumber},
     {"clients.total", MetricUnit::kNumber},
+    {"clients.rejected", MetricUnit::kNumber},
+    {"clients.sold_out", MetricUnit::kNumber},
     {"run.events_per_s", MetricUnit::kNumber},
     {"run.peak_rss_mb", MetricUnit::kNumber},
     {"run.wall_s", MetricUnit::kSeconds},
+    {"run.cpu_s", MetricUnit::kSeconds},
+    {"run.schedule.late_ops", MetricUnit::kNumber},
+    {"run.schedule.harness_late_ops", MetricUnit::kNumber},
+    {"run.scheduler_lateness_us.p99", MetricUnit::kMicros},
+    {"run.worker_wait_us.p99", MetricUnit::kMicros},
+    {"run.client_busy_us.p99", MetricUnit::kMicros},
 }};
+
+// errors.by_kind.<kind>: every error code's snake_case name (recorder.h ErrorKindName) but ok.
+constexpr std::array<std::string_view, 11> kErrorKinds = {
+    "slot_held",        "slot_booked",   "slot_taken", "not_holder", "not_found",
+    "unavailable",      "timeout",       "invalid_argument", "unimplemented", "internal",
+    "malformed_answer"};
+// errors.by_class.<class>: the answer classes of an error operation (protocol/ops.h) but ok.
+constexpr std::array<std::string_view, 7> kErrorClasses = {
+    "rejected", "server_error", "malformed_answer", "timeout", "reset", "not_sent", "store_error"};
 
 constexpr std::string_view kFamilies =
     "latency.<op>[.<mode>][.<phase>].<stat>, latency_raw.<op>[.<mode>][.<phase>].<stat>, "
     "ops.<op>.count|errors|error_rate, errors.count|rate, throughput.ops_per_s, consistency.*, "
-    "failover.*, clients.peak|total, run.events_per_s|peak_rss_mb|wall_s "
+    "errors.by_kind.<kind>, errors.by_class.<class>, failover.*, "
+    "clients.peak|total|rejected|sold_out, run.* "
     "(the full list is in docs/scenarios.md)";
 
 template <typename List>
@@ -126,6 +144,17 @@ StatusOr<MetricUnit> LookUp(std::string_view metric) {
     return MetricUnit::kMicros;
   }
   if (p[0] == "ops") return OpsUnit(metric, p);
+  if (p[0] == "errors" && p.size() >= 2 && (p[1] == "by_kind" || p[1] == "by_class")) {
+    const bool kind = p[1] == "by_kind";
+    const std::string allowed = kind ? Join(kErrorKinds) : Join(kErrorClasses);
+    if (p.size() != 3) return UnknownMetric(metric, "wrong number of parts", allowed);
+    if (kind ? Contains(kErrorKinds, p[2]) : Contains(kErrorClasses, p[2])) {
+      return MetricUnit::kNumber;
+    }
+    return UnknownMetric(metric, std::string(kind ? "unknown kind \"" : "unknown class \"") +
+                                     std::string(p[2]) + "\"",
+                         allowed);
+  }
   std::string family_names;
   for (const auto& [name, unit] : kFixed) {
     if (name == metric) return unit;
@@ -260,6 +289,8 @@ std::vector<std::string> MetricCatalogue() {
       out.push_back("ops." + std::string(op) + "." + std::string(leaf));
   }
   for (const auto& [name, unit] : kFixed) out.emplace_back(name);
+  for (std::string_view k : kErrorKinds) out.push_back("errors.by_kind." + std::string(k));
+  for (std::string_view c : kErrorClasses) out.push_back("errors.by_class." + std::string(c));
   return out;
 }
 

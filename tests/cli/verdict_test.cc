@@ -29,10 +29,10 @@ class VerdictTest : public CliTest {
   // The shipped redis-outage scenario in a fifth of its time (lost holds and in-failover hold
   // conflicts by design, every threshold passing), with its history.
   Invocation OutageRun(const std::string& out, std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {"run",   ShippedScenarioPath("redis-outage"),
-                                     "--out", out,
+    std::vector<std::string> args = {"run",          ShippedScenarioPath("redis-outage"),
+                                     "--out",        out,
                                      "--time-scale", "0.2",
-                                     "--history", "--no-progress"};
+                                     "--history",    "--no-progress"};
     args.insert(args.end(), extra.begin(), extra.end());
     return Slotsim(args);
   }
@@ -68,8 +68,8 @@ TEST_F(VerdictTest, CheckNamesWhatDecidedAndPassesOnAnOutagesExpectedHoldLosses)
 
   const Invocation holds = Slotsim({"check", history, "--fail-on", "lost_holds"});
   EXPECT_EQ(holds.exit_code, 99);
-  EXPECT_EQ(LastLine(holds.output).find("hold_conflicts"), LastLine(holds.output).rfind(
-                                                               "hold_conflicts"))
+  EXPECT_EQ(LastLine(holds.output).find("hold_conflicts"),
+            LastLine(holds.output).rfind("hold_conflicts"))
       << "hold conflicts are only 'also seen': " << holds.output;
 
   const Invocation bad = Slotsim({"check", history, "--fail-on", "lost"});

@@ -9,7 +9,7 @@ namespace {
 using nlohmann::json;
 
 json Summary(uint64_t seed, const std::string& resolved, const std::string& commit = "abc") {
-  return {{"scenario", "s"},    {"target", "sim"},         {"seed", seed},
+  return {{"scenario", "s"},        {"target", "sim"},      {"seed", seed},
           {"profile", "reference"}, {"git_commit", commit}, {"scenario_resolved", resolved}};
 }
 
@@ -39,8 +39,8 @@ TEST(GateSetupTest, NamesEachDifferingKeyAndOnlyTheCommitDoesNotCount) {
 }
 
 TEST(GateSetupTest, AKeyOnlyOneSideHasIsAbsentOnTheOther) {
-  const auto d = SetupDifferences(Summary(42, std::string(kResolved) + "[sim]\nredis_servers = 2\n"),
-                                  Summary(42, kResolved));
+  const auto d = SetupDifferences(
+      Summary(42, std::string(kResolved) + "[sim]\nredis_servers = 2\n"), Summary(42, kResolved));
   ASSERT_EQ(d.size(), 1u);
   EXPECT_EQ(d[0].what, "sim.redis_servers");
   EXPECT_EQ(d[0].baseline, "(absent)");

@@ -19,12 +19,10 @@ json Summary(const std::vector<int>& selects, const std::vector<int>& sold_out,
              json outages = json::array()) {
   json t_s = json::array();
   for (size_t i = 0; i < selects.size(); ++i) t_s.push_back(static_cast<double>(i));
-  return {{"timeseries",
-           {{"interval_s", 1.0},
-            {"t_s", t_s},
-            {"sold_out", sold_out},
-            {"ops", {{"select", selects}}}}},
-          {"failover", {{"outages", std::move(outages)}}}};
+  return {
+      {"timeseries",
+       {{"interval_s", 1.0}, {"t_s", t_s}, {"sold_out", sold_out}, {"ops", {{"select", selects}}}}},
+      {"failover", {{"outages", std::move(outages)}}}};
 }
 
 std::vector<int> Repeat(int value, size_t n) { return std::vector<int>(n, value); }

@@ -106,6 +106,29 @@ TEST_F(ThresholdsTest, CountsAndRatesResolveAndAbsentCountsAreZero) {
   EXPECT_EQ(V("run.peak_rss_mb"), 80.0);
 }
 
+TEST_F(ThresholdsTest, ErrorKindsClassesAndHarnessFiguresResolveAndAbsentOnesAreZero) {
+  summary_["errors"]["by_kind"] = {{"unavailable", 4}, {"timeout", 1}};
+  summary_["errors"]["by_class"] = {{"server_error", 3}};
+  summary_["run"]["cpu_s"] = 2.5;
+  summary_["run"]["schedule"] = {{"late_ops", 7}, {"harness_late_ops", 2}};
+  summary_["run"]["scheduler_lateness_us"] = {{"p99", 1500}};
+  summary_["clients"]["sold_out"] = 9;
+  EXPECT_EQ(V("errors.by_kind.unavailable"), 4);
+  EXPECT_EQ(V("errors.by_kind.malformed_answer"), 0.0) << "absent: nothing happened";
+  EXPECT_EQ(V("errors.by_class.server_error"), 3);
+  EXPECT_EQ(V("errors.by_class.reset"), 0.0);
+  EXPECT_EQ(V("run.cpu_s"), 2.5);
+  EXPECT_EQ(V("run.schedule.harness_late_ops"), 2);
+  EXPECT_EQ(V("run.scheduler_lateness_us.p99"), 1500);
+  EXPECT_EQ(V("clients.sold_out"), 9);
+  const auto r = EvaluateThresholds(summary_, {*ParseThreshold("errors.by_kind.unavailable", "== 0"),
+                                               *ParseThreshold("run.scheduler_lateness_us.p99",
+                                                               "< 2ms")});
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_FALSE(r[0].ok);
+  EXPECT_TRUE(r[1].ok);
+}
+
 TEST_F(ThresholdsTest, ConsistencyResolvesAndUnmeasuredLagHasNoValue) {
   EXPECT_EQ(V("consistency.double_bookings"), 2);
   EXPECT_EQ(V("consistency.hold_conflicts_outside_failover"), 1);

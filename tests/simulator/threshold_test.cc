@@ -10,6 +10,9 @@
 #include <set>
 #include <sstream>
 
+#include "protocol/ops.h"
+#include "simulator/observe/recorder.h"
+
 namespace slotsim {
 namespace {
 
@@ -67,10 +70,27 @@ TEST_F(ThresholdTest, AcceptsEveryFamilyOfTheCatalogue) {
 
 TEST_F(ThresholdTest, CatalogueListsOnlyAcceptedNamesWithoutDuplicates) {
   const std::vector<std::string> all = MetricCatalogue();
-  // 2 families x 7 ops x 12 mode/phase forms x 5 stats + 7 ops x 3 + 24 fixed.
-  EXPECT_EQ(all.size(), 2u * 7 * 12 * 5 + 7 * 3 + 24);
+  // 2 families x 7 ops x 12 mode/phase forms x 5 stats + 7 ops x 3 + 32 fixed + 11 error
+  // kinds + 7 error classes.
+  EXPECT_EQ(all.size(), 2u * 7 * 12 * 5 + 7 * 3 + 32 + 11 + 7);
   EXPECT_EQ(std::set<std::string>(all.begin(), all.end()).size(), all.size());
   for (const std::string& m : all) EXPECT_TRUE(CheckMetricName(m).ok()) << m;
+}
+
+TEST_F(ThresholdTest, ErrorKindsAndClassesAreTheRecordersNames) {
+  for (int c = 1; c < kCodeCount; ++c) {
+    const std::string kind = ErrorKindName(static_cast<Code>(c));
+    EXPECT_TRUE(CheckMetricName("errors.by_kind." + kind).ok()) << kind;
+  }
+  for (int c = 1; c < kAnswerClasses; ++c) {
+    const std::string cls(AnswerClassName(static_cast<AnswerClass>(c)));
+    EXPECT_TRUE(CheckMetricName("errors.by_class." + cls).ok()) << cls;
+  }
+  EXPECT_NE(CheckMetricName("errors.by_kind.oops").message().find(
+                "unknown kind \"oops\"; allowed: slot_held, slot_booked"),
+            std::string::npos)
+      << CheckMetricName("errors.by_kind.oops").message();
+  EXPECT_FALSE(CheckMetricName("errors.by_class").ok());
 }
 
 TEST_F(ThresholdTest, DocsListEveryMetricOutsideTheLatencyAndOpsFamilies) {
@@ -82,11 +102,16 @@ TEST_F(ThresholdTest, DocsListEveryMetricOutsideTheLatencyAndOpsFamilies) {
   text << in.rdbuf();
   for (const std::string& m : MetricCatalogue()) {
     if (m.rfind("latency", 0) == 0 || m.rfind("ops.", 0) == 0) continue;
+    if (m.rfind("errors.by_", 0) == 0) {  // a family row: its leaf is listed in the row
+      EXPECT_NE(text.str().find("`" + m.substr(m.rfind('.') + 1) + "`"), std::string::npos) << m;
+      continue;
+    }
     EXPECT_NE(text.str().find("`" + m + "`"), std::string::npos) << m << " is not in " << docs;
   }
   for (const char* family :
        {"`latency.<op>[.<mode>][.<phase>].<stat>`", "`latency_raw.<op>[.<mode>][.<phase>].<stat>`",
-        "`ops.<op>.count`", "`ops.<op>.errors`", "`ops.<op>.error_rate`"}) {
+        "`ops.<op>.count`", "`ops.<op>.errors`", "`ops.<op>.error_rate`",
+        "`errors.by_kind.<kind>`", "`errors.by_class.<class>`"}) {
     EXPECT_NE(text.str().find(family), std::string::npos) << family;
   }
 }
