@@ -420,10 +420,8 @@ json MergedTimeseries(const std::vector<json>& ss, std::vector<std::string>& not
   }
   const json& base = *series[longest];
   const size_t rows = ArrayAt(base, "t_s").size();
-  json out = {{"interval_s", FieldAt(base, "interval_s")},
-              {"t_s", ArrayAt(base, "t_s")},
-              {"live_clients", MergedColumn(series, {"live_clients"}, rows, false)},
-              {"sold_out", MergedColumn(series, {"sold_out"}, rows, false)}};
+  json out = {{"interval_s", FieldAt(base, "interval_s")}, {"t_s", ArrayAt(base, "t_s")}};
+  for (const char* c : {"live_clients", "sold_out"}) out[c] = MergedColumn(series, {c}, rows, false);
   // The mode of a row is the first shard's that has the row.
   out["mode"] = ArrayAt(base, "mode");
   for (auto it = series.rbegin(); it != series.rend(); ++it) {
