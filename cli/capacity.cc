@@ -112,6 +112,9 @@ int Search(const Scenario& scenario, const CapacityOptions& o, const std::string
     return result.status().code() == Code::kInvalidArgument ? kExitBadInput : kExitRuntime;
   }
   std::printf("%s\n", AnswerText(o, *result).c_str());
+  if (std::string hint = NotBoundHint(scenario, *result); !hint.empty()) {
+    std::printf("%s\n", hint.c_str());
+  }
   if (Status s = WriteCapacityReports(CapacityJson(scenario, o, *result), out); !s.ok()) {
     std::cerr << "slotsim capacity: " << s.ToString() << "\n";
     return kExitRuntime;

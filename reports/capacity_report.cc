@@ -181,6 +181,15 @@ std::string AnswerText(const CapacityOptions& o, const CapacityResult& r) {
          Printf("%g", r.resolution) + "). Binding SLO at " + at + ": " + why + ".";
 }
 
+std::string NotBoundHint(const Scenario& base, const CapacityResult& r) {
+  if (r.outcome != CapacityOutcome::kNotBound || base.target.kind != "sim") return "";
+  if (base.sim.redis_servers > 0 && base.sim.mysql_servers > 0) return "";
+  return "hint: on sim, sim.redis_servers = " + std::to_string(base.sim.redis_servers) +
+         " and sim.mysql_servers = " + std::to_string(base.sim.mysql_servers) +
+         " (0 = a backend with no capacity limit), so no load saturates the backends; model "
+         "yours, e.g. --set sim.redis_servers=1 --set sim.mysql_servers=4 (docs/capacity.md)";
+}
+
 json CapacityJson(const Scenario& base, const CapacityOptions& o, const CapacityResult& r) {
   json slos = json::array();
   for (const Threshold& t : o.slos) {
@@ -193,7 +202,7 @@ json CapacityJson(const Scenario& base, const CapacityOptions& o, const Capacity
           {"target", base.target.kind},      {"profile", base.engine.profile},
           {"git_commit", GitCommit()},       {"search", SearchJson(o)},
           {"slos", std::move(slos)},         {"probes", std::move(probes)},
-          {"answer", AnswerJson(o, r)}};
+          {"answer", AnswerJson(o, r)},      {"hint", NotBoundHint(base, r)}};
 }
 
 Status WriteCapacityReports(const json& capacity, const std::string& dir) {

@@ -45,6 +45,10 @@ std::string ProbeLine(const CapacityOptions& options, const CapacityProbe& probe
 // The answer for people, one or two sentences: the capacity and the SLO that binds (with its
 // value at the first failing level), "not bound" when --max passed, or the SLOs --min failed.
 std::string AnswerText(const CapacityOptions& options, const CapacityResult& result);
+// What to change when the search was not bound and `base` runs on sim with backends that have
+// no capacity limit (sim.redis_servers and sim.mysql_servers 0): no load can saturate them, so
+// raising --max alone only finds the calendar or the clients' own limits. "" otherwise.
+std::string NotBoundHint(const Scenario& base, const CapacityResult& result);
 
 // capacity.json as described above, for the search of `base` (the scenario as loaded).
 nlohmann::json CapacityJson(const Scenario& base, const CapacityOptions& options,

@@ -118,6 +118,14 @@ TEST_F(CapacityTest, UnlimitedServersNeverBindAndAnswerMaxAsNotBound) {
   EXPECT_EQ(r->probes.size(), 4u);  // 1, 2, 4, 8
   EXPECT_NE(AnswerText(o, *r).find("not bound"), std::string::npos) << AnswerText(o, *r);
   EXPECT_EQ(CapacityJson(base, o, *r)["answer"]["outcome"], "not_bound");
+  // KneeToml(0, ...) leaves sim.mysql_servers at 0: the hint names the knobs to set.
+  const std::string hint = NotBoundHint(base, *r);
+  EXPECT_NE(hint.find("--set sim.redis_servers=1 --set sim.mysql_servers=4"), std::string::npos)
+      << hint;
+  EXPECT_EQ(CapacityJson(base, o, *r)["hint"], hint);
+  base.sim.redis_servers = 1;
+  base.sim.mysql_servers = 4;
+  EXPECT_EQ(NotBoundHint(base, *r), "") << "both backends are modelled: raising --max is the advice";
 }
 
 TEST_F(CapacityTest, RampThenBisectionBracketsTheKnee) {
