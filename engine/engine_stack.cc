@@ -37,7 +37,9 @@ StatusOr<std::unique_ptr<EngineStack>> EngineStack::Create(const EngineStackOpti
   s->failover_ = std::make_unique<FailoverStore>(*s->redis_, *s->mysql_, clock,
                                                  FailoverOptionsFrom(options.engine.policy));
   SLOTSIM_RETURN_IF_ERROR(s->failover_->Start());
-  StatusOr<SlotEngine> engine = SlotEngine::Create(*s->failover_, clock, options.engine);
+  if (options.decorate) s->decorated_ = options.decorate(*s->failover_);
+  Store& served = s->decorated_ ? *s->decorated_ : static_cast<Store&>(*s->failover_);
+  StatusOr<SlotEngine> engine = SlotEngine::Create(served, clock, options.engine);
   if (!engine.ok()) return engine.status();
   s->engine_ = std::make_unique<SlotEngine>(std::move(engine).value());
   return s;

@@ -3,6 +3,7 @@
 // SlotEngine over it. The `local` target and `slotsim serve` use it.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -28,6 +29,10 @@ struct EngineStackOptions {
   // Empty this prefix's Redis keys and MySQL rows before starting, so the run starts clean and
   // every booking found at the end was made by it.
   bool reset = false;
+  // Tests: the engine calls this wrapper of the failover store (engine/store_wrapper.h, e.g.
+  // one that plants anomalies) instead of the failover store itself; null: none. The wrapper
+  // must be thread-safe: the engine calls it from every worker.
+  std::function<std::unique_ptr<Store>(Store& inner)> decorate;
 };
 
 class EngineStack {
@@ -50,6 +55,7 @@ class EngineStack {
   std::unique_ptr<RedisStore> redis_;
   std::unique_ptr<MySqlStore> mysql_;
   std::unique_ptr<FailoverStore> failover_;
+  std::unique_ptr<Store> decorated_;  // over failover_, when options.decorate is set
   std::unique_ptr<SlotEngine> engine_;
 };
 

@@ -16,7 +16,7 @@ namespace {
 
 StatusOr<RunResult> RunOnTarget(const Scenario& scenario, const RunOptions& options) {
   if (scenario.target.kind == "local") {
-    std::unique_ptr<RealtimeBackend> backend = NewLocalBackend(scenario);
+    std::unique_ptr<RealtimeBackend> backend = NewLocalBackend(scenario, options.store_decorator);
     return RunRealtimeScenario(scenario, options, *backend);
   }
   if (scenario.target.kind == "http") {

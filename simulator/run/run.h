@@ -19,7 +19,7 @@
 
 namespace slotsim {
 
-// Wraps a store in a decorator that forwards to it (RunOptions::sim_store_decorator).
+// Wraps a store in a decorator that forwards to it (RunOptions::store_decorator).
 using StoreDecorator = std::function<std::unique_ptr<Store>(Store& inner)>;
 
 // Resources and throughput of the harness itself (summary.json "run").
@@ -88,10 +88,11 @@ struct RunOptions {
   // Called about once per second of run time when the scenario has such thresholds; null: they
   // are judged only at the end. reports/abort_check.h MakeAbortCheck() builds the usual one.
   std::function<std::string(const RunResult& live, Micros elapsed)> abort_check;
-  // sim only (tests): wraps the store the engine calls (the failover store over both models)
-  // in a decorator, e.g. one that plants anomalies (engine/store_wrapper.h). Called once per
-  // run with that store, which outlives the result; null: the engine calls it directly.
-  StoreDecorator sim_store_decorator;
+  // sim and local only (tests): wraps the store the engine calls (the failover store over both
+  // models, or over the real servers) in a decorator, e.g. one that plants anomalies
+  // (engine/store_wrapper.h). Called once per run with that store, which outlives the result;
+  // null: the engine calls it directly. On local it must be thread-safe (every worker calls it).
+  StoreDecorator store_decorator;
 };
 
 // Runs `scenario` on its [target]. Errors are runtime failures (exit 1), except

@@ -62,7 +62,7 @@ StatusOr<RunResult> RunSimScenario(const Scenario& scenario, const RunOptions& o
   const Random root = RootRandom(scenario, options);
   Random target_random = root.Fork(1);
   SimTargetOptions target_options = TargetOptionsFrom(scenario);
-  target_options.decorate = options.sim_store_decorator;
+  target_options.decorate = options.store_decorator;
   SimTarget target(clock, target_random, std::move(target_options));
   SLOTSIM_RETURN_IF_ERROR(target.Start());
 

@@ -31,7 +31,7 @@ class PlantedAnomaliesTest : public ::testing::Test {
     if (!scenario.ok()) return scenario.status();
     RunOptions options;
     options.wall_clock = &wall_;
-    options.sim_store_decorator = std::move(decorator);
+    options.store_decorator = std::move(decorator);
     return RunScenario(*scenario, options);
   }
 

@@ -1,6 +1,6 @@
 // PlantingStore: a Store decorator that plants lost bookings and lost holds, and counts what it
-// planted, so an end-to-end run can assert the checker's figures exactly. Test-only; single-
-// threaded (the sim target's engine), like the sim itself.
+// planted, so an end-to-end run can assert the checker's figures exactly. Test-only. Every call
+// runs under one mutex, so the local target's workers may share it (they are serialised on it).
 //   - Lost booking: a confirm is answered OK, then the booking is cancelled behind the client's
 //     back (it vanishes; its slot is free for anyone to book again).
 //   - Lost hold: a select is answered OK, then the hold is released behind the client's back;
@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <mutex>
 #include <set>
 #include <string>
 #include <utility>
@@ -42,6 +43,7 @@ class PlantingStore final : public StoreWrapper {
         max_holds_(max_holds) {}
 
   StatusOr<Hold> Select(const SelectRequest& r) override {
+    std::lock_guard<std::mutex> lock(mu_);
     const std::string slot = Key(r.slot);
     blocked_.erase({r.client_id, slot});  // selecting again: an ordinary hold from now on
     StatusOr<Hold> hold = StoreWrapper::Select(r);
@@ -59,11 +61,13 @@ class PlantingStore final : public StoreWrapper {
   }
 
   Status Deselect(const DeselectRequest& r) override {
+    std::lock_guard<std::mutex> lock(mu_);
     blocked_.erase({r.client_id, Key(r.slot)});  // released: nothing left to report lost
     return StoreWrapper::Deselect(r);
   }
 
   StatusOr<DayState> Poll(const PollRequest& r) override {
+    std::lock_guard<std::mutex> lock(mu_);
     if (!r.reassert_time) return StoreWrapper::Poll(r);
     const SlotRef slot{r.day.employee_id, r.day.date, *r.reassert_time};
     auto it = blocked_.find({r.client_id, Key(slot)});
@@ -81,6 +85,7 @@ class PlantingStore final : public StoreWrapper {
   }
 
   StatusOr<Booking> Confirm(const ConfirmRequest& r) override {
+    std::lock_guard<std::mutex> lock(mu_);
     StatusOr<Booking> b = StoreWrapper::Confirm(r);
     if (!b.ok() || !seen_.insert(b->id).second) return b;  // failed, or an idempotent repeat
     const std::string slot = Key(b->slot);
@@ -99,6 +104,7 @@ class PlantingStore final : public StoreWrapper {
     return std::to_string(s.employee_id) + " " + s.date + " " + s.time;
   }
 
+  std::mutex mu_;
   PlantedAnomalies& out_;
   const int booking_every_;
   const uint64_t max_bookings_;

@@ -39,7 +39,9 @@ class EngineExecutor final : public OpExecutor {
 
 class LocalBackend final : public RealtimeBackend {
  public:
-  explicit LocalBackend(const Scenario& scenario) : sc_(scenario) {}
+  LocalBackend(const Scenario& scenario,
+               std::function<std::unique_ptr<Store>(Store& inner)> decorate)
+      : sc_(scenario), decorate_(std::move(decorate)) {}
 
   std::string name() const override { return "local"; }
   bool wants_servers() const override { return true; }
@@ -54,6 +56,7 @@ class LocalBackend final : public RealtimeBackend {
     eo.redis_pool = sc_.target.workers;
     eo.mysql_pool = sc_.target.workers;
     eo.reset = true;
+    eo.decorate = decorate_;
     SLOTSIM_ASSIGN_OR_RETURN(stack_, EngineStack::Create(eo, engine_clock_));
     return Status::Ok();
   }
@@ -73,14 +76,16 @@ class LocalBackend final : public RealtimeBackend {
 
  private:
   const Scenario& sc_;
+  std::function<std::unique_ptr<Store>(Store& inner)> decorate_;
   SystemClock engine_clock_;  // the failover probes' timer thread; outlives the stack
   std::unique_ptr<EngineStack> stack_;
 };
 
 }  // namespace
 
-std::unique_ptr<RealtimeBackend> NewLocalBackend(const Scenario& scenario) {
-  return std::make_unique<LocalBackend>(scenario);
+std::unique_ptr<RealtimeBackend> NewLocalBackend(
+    const Scenario& scenario, std::function<std::unique_ptr<Store>(Store& inner)> decorate) {
+  return std::make_unique<LocalBackend>(scenario, std::move(decorate));
 }
 
 }  // namespace slotsim

@@ -10,6 +10,7 @@
 // so every booking found at the end was made by it (a user's own servers keep other data).
 #pragma once
 
+#include <functional>
 #include <memory>
 
 #include "simulator/scenario/scenario.h"
@@ -18,6 +19,8 @@
 namespace slotsim {
 
 // The engine-in-process backend for `scenario` (which must outlive it).
-std::unique_ptr<RealtimeBackend> NewLocalBackend(const Scenario& scenario);
+// `decorate` (tests; may be null) wraps the store the engine calls (EngineStackOptions::decorate).
+std::unique_ptr<RealtimeBackend> NewLocalBackend(
+    const Scenario& scenario, std::function<std::unique_ptr<Store>(Store& inner)> decorate = {});
 
 }  // namespace slotsim
