@@ -154,7 +154,11 @@ StatusOr<T> MySqlStore::Impl::RunOnce(MySqlConnection& c, TxnMode mode, const Bo
     return result;
   }
   *commit_sent = true;
-  SLOTSIM_RETURN_IF_ERROR(c.Query("COMMIT"));
+  if (Status s = c.Query("COMMIT"); !s.ok()) {
+    // The server may have committed before the connection went: nobody knows the outcome.
+    if (c.broken()) return Status::Timeout("mysql: connection lost during COMMIT: " + s.message());
+    return s;
+  }
   return result;
 }
 

@@ -402,8 +402,11 @@ HttpError ErrorFromEngine(const Status& status, Call call) {
       }
       return {400, "rest_invalid_param", m, FieldOf(m)};
     case Code::kUnavailable:
-    case Code::kTimeout:
       return {503, "storage_unavailable", m, ""};
+    case Code::kTimeout:
+      // A deadline passed, or the connection was lost during COMMIT: the write may have been
+      // applied. 503 would tell the client it definitely failed (docs/consistency.md).
+      return {504, "storage_timeout", m, ""};
     default:
       return {500, "internal_error", status.ToString(), ""};
   }

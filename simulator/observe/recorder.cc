@@ -88,11 +88,17 @@ void Recorder::Record(const OpRecord& op) {
   OpMetrics& metrics = metrics_.ops[kind];
   ++metrics.count;
   ++metrics_.records;
-  LatencyPair& pair = metrics.latency[mode][static_cast<int>(PhaseAt(op.completed))];
-  pair.corrected.Record(corrected_us);
-  pair.raw.Record(raw_us);
+  // An operation that was never sent has no latency: the time until it was refused is not a
+  // server's answer. It is counted (count, errors, not_sent), never filed as a latency.
+  const bool sent = op.answer != AnswerClass::kNotSent;
+  if (sent) {
+    LatencyPair& pair = metrics.latency[mode][static_cast<int>(PhaseAt(op.completed))];
+    pair.corrected.Record(corrected_us);
+    pair.raw.Record(raw_us);
+  } else {
+    ++metrics.not_sent;
+  }
   ++code_counts_[kind][static_cast<int>(op.code)];
-  if (op.answer == AnswerClass::kNotSent) ++metrics.not_sent;
   if (error) {
     ++metrics.errors;
     ++metrics.mode_errors[mode];
@@ -107,7 +113,7 @@ void Recorder::Record(const OpRecord& op) {
   if (row_index == current_row_) {
     row.live_clients = live_source_ ? live_source_() : live_clients_;
     row.mode = op.served_by;
-    interval_p99_[kind].Record(corrected_us);
+    if (sent) interval_p99_[kind].Record(corrected_us);
   }
   if (!tracks_.empty() && (error || op.served_by == StorageMode::kMySql)) {
     NoteOutageOp(op, error);

@@ -73,11 +73,12 @@ struct OpMetrics {
   uint64_t count = 0;
   uint64_t errors = 0;  // outcome fail (other than expected domain answers) or unknown
   // Operations the harness could not send (answer class not_sent: refused connection, connect
-  // timeout, the harness at its in-flight limit): their latency was not measured.
+  // timeout, the harness at its in-flight limit): their latency was not measured, and they are
+  // in no latency histogram.
   uint64_t not_sent = 0;
   std::map<std::string, uint64_t> codes;       // answer code name -> count (OK included)
   std::array<uint64_t, kModes> mode_errors{};  // errors by what served them
-  // [mode][phase]; every op, errors included, is recorded here.
+  // [mode][phase]; every op that was sent, errors included, is recorded here.
   std::array<std::array<LatencyPair, kPhases>, kModes> latency;
 };
 

@@ -213,7 +213,9 @@ TEST_F(HttpProtocolTest, EngineStatusesMapToThePluginsErrors) {
       {Status::InvalidArgument("idempotency_key was already used"), Call::kConfirm, 409,
        "duplicate_submission"},
       {Status::Unavailable("x"), Call::kPoll, 503, "storage_unavailable"},
-      {Status::Timeout("x"), Call::kSelect, 503, "storage_unavailable"},
+      {Status::Timeout("x"), Call::kSelect, 504, "storage_timeout"},
+      {Status::Timeout("x"), Call::kConfirm, 504, "storage_timeout"},
+      {Status::Unavailable("x"), Call::kConfirm, 503, "storage_unavailable"},
       {Status::Internal("x"), Call::kSelect, 500, "internal_error"},
       {Status::Unimplemented("x"), Call::kSelect, 500, "internal_error"},
   };

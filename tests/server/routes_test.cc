@@ -266,6 +266,17 @@ TEST_F(HttpApiTest, BackendFailureIs503AndTheHeartbeatSaysError) {
   EXPECT_EQ(r.status, 503);
 }
 
+// A deadline is not a refusal: the write may have been applied, so the answer must not be the
+// definite failure a 503 means to a client (docs/consistency.md, answer classes).
+TEST_F(HttpApiTest, BackendDeadlineOnABookingIs504NotA503) {
+  faulty_.set_timing_out(true);
+  const Reply r = Book(Booking("c1", "10:00"), "key-t");
+  EXPECT_EQ(r.status, 504) << r.body;
+  EXPECT_EQ(r.body["code"], "storage_timeout");
+  faulty_.set_timing_out(false);
+  EXPECT_EQ(Book(Booking("c1", "10:00"), "key-t2").status, 200);
+}
+
 TEST_F(HttpApiTest, UnknownRoutesAre404Json) {
   const Reply r = Call("GET", "/wp-json/appointease/v2/nothing");
   EXPECT_EQ(r.status, 404);

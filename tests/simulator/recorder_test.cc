@@ -50,6 +50,36 @@ class RecorderTest : public ::testing::Test {
   uint64_t next_id_ = 0;
 };
 
+// An operation the harness never sent is counted, but the time until it was refused is not a
+// latency: no histogram and no interval p99 holds it.
+TEST_F(RecorderTest, UnsentOperationsAreCountedButInNoLatencyHistogram) {
+  OpRecord op;
+  op.op_id = ++next_id_;
+  op.client_id = "c1";
+  op.kind = OpKind::kPoll;
+  op.completed = At(1000);
+  op.invoked = op.completed - Millis(900);
+  op.intended = op.invoked;
+  op.outcome = Outcome::kFail;
+  op.code = Code::kUnavailable;
+  op.answer = AnswerClass::kNotSent;
+  op.served_by = StorageMode::kRedis;
+  recorder_.Record(op);
+  Op(OpKind::kPoll, 1100, StorageMode::kRedis, Outcome::kOk, Code::kOk, /*service_ms=*/5);
+  const RunMetrics m = recorder_.Finish(At(2000));
+  const OpMetrics& poll = m.ops[static_cast<int>(OpKind::kPoll)];
+  EXPECT_EQ(poll.count, 2u);
+  EXPECT_EQ(poll.not_sent, 1u);
+  EXPECT_EQ(poll.errors, 1u);
+  const LatencyPair& lat = Latency(m, OpKind::kPoll, StorageMode::kRedis, Phase::kSteady);
+  EXPECT_EQ(lat.corrected.TotalCount(), 1);
+  EXPECT_EQ(lat.corrected.Max(), 5'000);
+  ASSERT_FALSE(m.timeseries.empty());
+  const int64_t interval_p99 = m.timeseries[1].p99_us[static_cast<int>(OpKind::kPoll)];
+  EXPECT_GE(interval_p99, 5'000);
+  EXPECT_LT(interval_p99, 6'000);  // the refusal took 900 ms
+}
+
 TEST_F(RecorderTest, CorrectedLatencyStartsAtIntendedAndRawAtInvoked) {
   Op(OpKind::kPoll, 1000, StorageMode::kRedis, Outcome::kOk, Code::kOk, /*service_ms=*/30,
      /*delay_ms=*/100);

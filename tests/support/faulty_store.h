@@ -13,6 +13,8 @@ class FaultyStore final : public StoreWrapper {
   explicit FaultyStore(Store& inner) : StoreWrapper(inner) {}
 
   void set_down(bool down) { down_ = down; }
+  // Every call runs past its deadline (Timeout: the outcome of a write is unknown).
+  void set_timing_out(bool timing_out) { timing_out_ = timing_out; }
   // Only the booked-cache writes (NoteBooked, NoteFreed) fail.
   void set_fail_cache_writes(bool fail) { fail_cache_writes_ = fail; }
   // Calls that reached this store (mode() and failed cache writes are not counted).
@@ -26,10 +28,12 @@ class FaultyStore final : public StoreWrapper {
       return Status::Unavailable("injected: cache write failed");
     ++calls_;
     if (down_) return Status::Unavailable("injected: store is down");
+    if (timing_out_) return Status::Timeout("injected: deadline passed");
     return Status::Ok();
   }
 
   std::atomic<bool> down_{false};
+  std::atomic<bool> timing_out_{false};
   std::atomic<bool> fail_cache_writes_{false};
   std::atomic<int> calls_{0};
 };
