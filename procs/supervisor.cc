@@ -53,7 +53,7 @@ std::string DescribeState(const SupervisedState& s, const SupervisorOptions& o) 
   switch (s.phase) {
     case Phase::kRunning:
       if (s.restarts == 0) return "running";
-      return "running (restarted " + std::to_string(s.restarts) + " times" + LastExit(s) + ")";
+      return "running (restarts: " + std::to_string(s.restarts) + LastExit(s) + ")";
     case Phase::kBackingOff:
       return "restarting in " + Ms(s.next_in) + " (attempt " + std::to_string(s.attempt) +
              LastExit(s) + ")";
