@@ -243,5 +243,38 @@ TEST_F(ServeManagedTest, RestartsKilledServersGivesUpAndStopsEveryChild) {
   EXPECT_NE(Log().find("stopping redis-server"), std::string::npos) << Log();
 }
 
+// Every bad supervision flag is exit 2 before anything starts; so is one without --managed.
+TEST(ServeSupervisionFlagsTest, BadValuesExitTwo) {
+  const std::vector<std::vector<std::string>> bad = {
+      {"--store", "memory", "--max-restarts", "3"},
+      {"--store", "memory", "--restart-window", "10s"},
+      {"--managed", "--max-restarts", "-1"},
+      {"--managed", "--max-restarts", "many"},
+      {"--managed", "--restart-backoff-min", "soon"},
+      {"--managed", "--restart-backoff-min", "0ms"},
+      {"--managed", "--restart-backoff-min", "2s", "--restart-backoff-max", "1s"},
+      {"--managed", "--restart-window", "10ms"},
+  };
+  for (const std::vector<std::string>& args : bad) {
+    const pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      const int null = open("/dev/null", O_WRONLY);
+      dup2(null, STDOUT_FILENO);
+      dup2(null, STDERR_FILENO);
+      std::vector<char*> argv{const_cast<char*>(SLOTSIM_BINARY), const_cast<char*>("serve")};
+      for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+      argv.push_back(nullptr);
+      execv(SLOTSIM_BINARY, argv.data());
+      _exit(127);
+    }
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    std::string joined;
+    for (const std::string& a : args) joined += a + " ";
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 2) << joined << status;
+  }
+}
+
 }  // namespace
 }  // namespace slotsim
