@@ -14,6 +14,7 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "cli/serve_supervision.h"
 #include "common/duration.h"
 #include "common/url.h"
 #include "engine/engine_stack.h"
@@ -22,6 +23,7 @@
 #include "procs/child_registry.h"
 #include "procs/fault_proxy.h"
 #include "procs/managed_servers.h"
+#include "procs/supervisor.h"
 #include "server/http_server.h"
 #include "server/readiness.h"
 
@@ -60,6 +62,7 @@ struct ServeConfig {
   EngineOptions engine;
   std::string prefix;
   HttpServerOptions http;
+  SupervisorOptions supervision;  // --managed
 };
 
 Status BadInput(const std::string& what) { return Status::InvalidArgument(what); }
@@ -154,7 +157,13 @@ Status ReadHttp(const po::variables_map& vm, ServeConfig& c) {
 // servers outlive the stores, which outlive the engine.
 class Backend {
  public:
+  // No restart from the first step of teardown; the engine goes before the servers, which
+  // stop in order (redis-server, then mariadbd).
+  ~Backend();
   Status Build(ServeConfig& c, Clock& clock);
+  // --managed: supervision of the servers launched (restarts, /readyz, /metrics).
+  void Supervise(const ServeConfig& c);
+  Supervisor* supervisor() { return supervisor_.get(); }
   SlotEngine& engine() { return stack_ ? stack_->engine() : *engine_; }
   FailoverStore* failover() { return stack_ ? &stack_->failover() : nullptr; }
   // /readyz: bookings need MySQL (when there is one); Redis down only means the fallback.
@@ -166,6 +175,7 @@ class Backend {
 
   std::unique_ptr<ManagedMariaDb> managed_mysql_;
   std::unique_ptr<ManagedRedis> managed_redis_;
+  std::unique_ptr<Supervisor> supervisor_;
   std::unique_ptr<MemoryStore> memory_;
   std::unique_ptr<MySqlStore> mysql_;
   std::unique_ptr<SlotEngine> engine_;
@@ -185,6 +195,32 @@ Status Backend::StartManaged(ServeConfig& c) {
     c.redis = managed_redis_->url();
   }
   return Status::Ok();
+}
+
+Backend::~Backend() {
+  if (supervisor_) supervisor_->Quiesce();
+  stack_.reset();
+  engine_.reset();
+  mysql_.reset();
+  memory_.reset();
+  supervisor_.reset();
+}
+
+void Backend::Supervise(const ServeConfig& c) {
+  if (!managed_mysql_ && !managed_redis_) return;
+  SupervisorOptions o = c.supervision;
+  o.log = [](const std::string& line) {
+    std::fprintf(stderr, "slotsim serve: %s\n", line.c_str());
+  };
+  FailoverStore* failover = this->failover();
+  // A restarted Redis is empty: the failover store must not trust its cache until rebuilt.
+  o.on_exit = [failover](const std::string& name, const std::string& cause) {
+    if (failover != nullptr && name == "redis-server") failover->PrimaryLost(name + " " + cause);
+  };
+  supervisor_ = std::make_unique<Supervisor>(std::move(o));
+  if (managed_mysql_) supervisor_->Add(managed_mysql_.get(), "mariadbd", /*required=*/true);
+  if (managed_redis_) supervisor_->Add(managed_redis_.get(), "redis-server", /*required=*/false);
+  supervisor_->Start();
 }
 
 Status Backend::Build(ServeConfig& c, Clock& clock) {
@@ -221,10 +257,15 @@ Status Backend::Build(ServeConfig& c, Clock& clock) {
 }
 
 http::Readiness Backend::Readiness() {
-  if (stack_) return http::StackReadiness(*stack_);
-  if (mysql_) return http::MySqlReadiness(*mysql_);
   http::Readiness r;
-  r.backends.emplace_back("memory", "up");
+  if (stack_) {
+    r = http::StackReadiness(*stack_);
+  } else if (mysql_) {
+    r = http::MySqlReadiness(*mysql_);
+  } else {
+    r.backends.emplace_back("memory", "up");
+  }
+  if (supervisor_) AddSupervisionReadiness(*supervisor_, r);
   return r;
 }
 
@@ -259,6 +300,10 @@ int Serve(ServeConfig& config, const sigset_t& stop_signals) {
     std::cerr << "slotsim serve: " << s.message() << "\n";
     return s.code() == Code::kInvalidArgument ? kExitBadInput : kExitRuntime;
   }
+  backend.Supervise(config);
+  if (Supervisor* supervisor = backend.supervisor()) {
+    config.http.extra_metrics = [supervisor](std::string& out) { supervisor->AppendMetrics(out); };
+  }
   config.http.on_switch = LogSwitch;
   config.http.readiness = [&backend] { return backend.Readiness(); };
   HttpServer server(backend.engine(), clock, backend.failover(), config.http);
@@ -276,6 +321,9 @@ int Serve(ServeConfig& config, const sigset_t& stop_signals) {
   pthread_sigmask(SIG_UNBLOCK, &stop_signals, nullptr);
   std::fprintf(stderr, "slotsim serve: %s: draining requests in flight\n", strsignal(signo));
   server.Stop();
+  if (backend.supervisor() != nullptr) {
+    std::fprintf(stderr, "slotsim serve: stopping managed servers (no restarts from here)\n");
+  }
   std::fprintf(stderr, "slotsim serve: stopped\n");
   return kExitOk;
 }
@@ -346,6 +394,7 @@ int RunServe(int argc, char** argv) {
       "seconds an idle keep-alive connection is kept open")(
       "backlog", po::value<std::string>()->default_value("4096")->value_name("N"),
       "listen backlog (pending connections), 1 to 65535");
+  AddSupervisionOptions(desc);
   po::variables_map vm;
   if (!ParseOptions("serve", argc, argv, desc, {}, vm)) return kExitBadInput;
   if (vm.count("help")) {
@@ -356,6 +405,7 @@ int RunServe(int argc, char** argv) {
   Status s = ReadStores(vm, config);
   if (s.ok()) s = ReadEngine(vm, config);
   if (s.ok()) s = ReadHttp(vm, config);
+  if (s.ok()) s = ReadSupervision(vm, config.managed, config.supervision);
   if (!s.ok()) {
     std::cerr << "slotsim serve: " << s.message()
               << "\n(`slotsim serve --help` lists the options)\n";

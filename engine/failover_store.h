@@ -83,6 +83,10 @@ class FailoverStore final : public Store {
   Status ReplaceBookedCache(const std::vector<Booking>& active) override;
 
   bool breaker_open() const { return mode() == StorageMode::kMySql; }
+  // Told from outside that the primary lost its state (a supervisor saw redis-server exit; it
+  // comes back empty): opens the breaker (legacy: marks the booked cache stale), as a failed
+  // primary call would, so the switch back rebuilds the cache. Thread-safe.
+  void PrimaryLost(const std::string& cause) { OpenBreakerOrMarkStale(cause); }
   // A copy of the switch log, oldest first.
   std::vector<ModeSwitch> switches() const;
   // Called (on the switching thread, without locks held) after every switch.

@@ -85,6 +85,13 @@ class ManagedServer {
   // and waits until it answers. Retries for up to 2 s while the port is taken by another
   // process, then fails (the server is then not running; Restart() may be called again).
   Status Restart();
+  // Non-blocking: true when the server is not running; a server that exited is reaped here, so
+  // it never stays a zombie. exit_description() then says how it ended.
+  bool Exited() { return child_.Exited(); }
+  // How the last server process ended ("killed by signal 9 (Killed)"), or "".
+  const std::string& exit_description() const { return child_.exit_description(); }
+  // SIGTERM, up to stop_grace, then SIGKILL; always reaps. The temp dir stays until destruction.
+  void Terminate() { child_.Terminate(options_.stop_grace); }
   // Waits up to `timeout` until this very process (not an impostor on the port) answers.
   // Unavailable (with the log tail) when it is not running or exits; Timeout when it does not
   // answer in time, e.g. while stopped.

@@ -226,7 +226,10 @@ Status HttpServer::Impl::Start() {
   }
   port_ = server_->port();
   net::HttpServer* server = server_.get();
-  metrics_.SetTransportText([server](std::string& out) { AppendTransport(server->Stats(), out); });
+  metrics_.SetTransportText([server, extra = options_.extra_metrics](std::string& out) {
+    AppendTransport(server->Stats(), out);
+    if (extra) extra(out);
+  });
   return Status::Ok();
 }
 

@@ -48,6 +48,9 @@ struct HttpServerOptions {
   // /readyz and /healthz: whether bookings can be taken, per backend (routes.h,
   // HttpApi::SetReadiness). Null: the store's own Ping().
   std::function<http::Readiness()> readiness;
+  // Appends more series to /metrics after the server's own (e.g. `serve --managed`'s
+  // supervision, procs/supervisor.h); called on a worker thread per scrape. Optional.
+  std::function<void(std::string&)> extra_metrics;
   // Called after every mode switch of the FailoverStore (on the switching thread, no locks
   // held), e.g. to log it. Optional.
   std::function<void(const ModeSwitch&)> on_switch;
