@@ -211,12 +211,17 @@ std::string AnomalyNote(const json& s) {
              "anomalies");
 }
 
+// A figure whose caption ends with the (HTML) failover key.
+std::string KeyedFigure(const std::string& svg, std::string_view caption) {
+  return "<figure>\n" + svg + "\n<figcaption>" + XmlEscape(caption) + FailoverKey() +
+         "</figcaption>\n</figure>\n";
+}
+
 std::string TimelineSection(const json& s) {
   return Section("timeline", "What happened when",
-                 Figure(TimelineChart(s),
-                        "Active clients (top); completed operations and errors per second, every "
-                        "operation (bottom)." +
-                            FailoverKey()) +
+                 KeyedFigure(TimelineChart(s),
+                             "Active clients (top); completed operations and errors per second, "
+                             "every operation (bottom).") +
                      AnomalyNote(s));
 }
 
@@ -245,12 +250,11 @@ std::string LatencySection(const json& s) {
             "<label for=\"show-" + XmlEscape(op) + "\">" + XmlEscape(op) + "</label>";
   }
   body += "\n" +
-          Figure(LatencyOverTimeChart(s),
-                 "Corrected p99 (from each request's intended start) per interval of " +
-                     FixedText(NumberOr(ObjectAt(s, "timeseries"), "interval_s", 0), 3) +
-                     " s, one line per operation (untick one to hide it); a dashed horizontal "
-                     "line is a threshold on latency.<op>.pXX." +
-                     FailoverKey()) +
+          KeyedFigure(LatencyOverTimeChart(s),
+                      "Corrected p99 (from each request's intended start) per interval of " +
+                          FixedText(NumberOr(ObjectAt(s, "timeseries"), "interval_s", 0), 3) +
+                          " s, one line per operation (untick one to hide it); a dashed horizontal "
+                          "line is a threshold on latency.<op>.pXX.") +
           "</div>\n";
   return Section("latency", "Latency over time, per operation", body);
 }
