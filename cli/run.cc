@@ -8,6 +8,7 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "cli/dashboard.h"
 #include "common/duration.h"
 #include "common/git_commit.h"
 #include "procs/child_registry.h"
@@ -52,6 +53,7 @@ struct RunInputs {
   Scenario scenario;  // with every override applied
   int shard_index = 0;
   int shard_count = 1;
+  LiveViewFlags live;  // --dashboard, --metrics-listen
 };
 
 // "I/N" with 0 <= I < N <= 10000.
@@ -75,6 +77,12 @@ StatusOr<RunInputs> ReadRunInputs(const po::variables_map& vm) {
     return Status::InvalidArgument("--shard " + vm["shard"].as<std::string>() +
                                    ": allowed: I/N with 1 <= N <= 10000 and 0 <= I < N, e.g. 0/4");
   }
+  auto text = [&vm](const char* flag) -> std::optional<std::string> {
+    if (!vm.count(flag)) return std::nullopt;
+    return vm[flag].as<std::string>();
+  };
+  SLOTSIM_ASSIGN_OR_RETURN(in.live, ParseLiveViewFlags(text("dashboard"), text("metrics-listen"),
+                                                       vm["listen-any"].as<bool>()));
   in.path = vm["scenario"].as<std::string>();
   SLOTSIM_ASSIGN_OR_RETURN(in.scenario, LoadScenarioFromFlags(vm));
   return in;
@@ -134,7 +142,16 @@ void AddRunFlags(po::options_description& desc) {
       "dry-run", po::bool_switch(),
       "print the resolved scenario and its timeline, as `slotsim validate` does; run nothing")(
       "no-progress", po::bool_switch(), "no live progress line")(
-      "quiet,q", po::bool_switch(), "print only the output path and threshold failures");
+      "dashboard", po::value<std::string>()->value_name("HOST:PORT"),
+      "serve a live page of the run (updated each second) at http://HOST:PORT/, loopback only "
+      "unless --listen-any; PORT 0 picks a free one (docs/dashboard.md) (default: none)")(
+      "metrics-listen", po::value<std::string>()->value_name("HOST:PORT"),
+      "serve the run's figures in Prometheus text format at http://HOST:PORT/metrics, "
+      "loopback only unless --listen-any (default: none)")(
+      "listen-any", po::bool_switch(),
+      "let --dashboard / --metrics-listen listen on a non-loopback address (they have no "
+      "authentication)")("quiet,q", po::bool_switch(),
+                         "print only the output path and threshold failures");
 }
 
 void PrintRunHeader(const Scenario& scenario) {
@@ -174,7 +191,7 @@ void ConfigureRun(const po::variables_map& vm, const RunInputs& in, const std::s
 
 // Writes the run's files into `out`, prints the verdict and returns the exit code.
 int ReportRun(const po::variables_map& vm, const std::string& path, const std::string& out,
-              const Scenario& scenario, const RunResult& result, bool quiet) {
+              const Scenario& scenario, const RunResult& result, bool quiet, LiveServer& live) {
   SummaryOptions so;
   so.scenario_path = path;
   so.overrides = SetOverrides(vm);
@@ -182,6 +199,7 @@ int ReportRun(const po::variables_map& vm, const std::string& path, const std::s
   so.replay_flags = ReplayFlags(vm);
   so.time_scale = TimeScale(vm);
   const nlohmann::json summary = SummaryJson(result, so);
+  PublishFinal(live, summary);
   Status written = WriteSummary(summary, out + "/summary.json");
   if (written.ok()) written = WriteTimeseriesCsv(result.metrics, out + "/timeseries.csv");
   if (written.ok()) written = WriteRunReports(summary, out);
@@ -244,6 +262,12 @@ int RunRun(int argc, char** argv) {
   if (!quiet) PrintRunHeader(*scenario);
   RunOptions options;
   ConfigureRun(vm, *in, out, quiet, wall, options);
+  LiveServer live;
+  if (Status s = AttachLiveView(in->live, live, options); !s.ok()) {
+    ReleaseClaim(out);
+    std::cerr << "slotsim run: " << s.message() << "\n";
+    return kExitRuntime;
+  }
   StatusOr<RunResult> result = RunScenario(*scenario, options);
   if (options.progress) std::fprintf(stderr, "\r\033[K");
   if (!result.ok()) {
@@ -252,7 +276,7 @@ int RunRun(int argc, char** argv) {
     if (int sig = ChildRegistry::TerminationSignal()) return ChildRegistry::ExitCodeFor(sig);
     return result.status().code() == Code::kInvalidArgument ? kExitBadInput : kExitRuntime;
   }
-  return ReportRun(vm, in->path, out, *scenario, *result, quiet);
+  return ReportRun(vm, in->path, out, *scenario, *result, quiet, live);
 }
 
 }  // namespace slotsim::cli

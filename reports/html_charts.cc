@@ -9,6 +9,7 @@
 #include <map>
 
 #include "common/histogram.h"
+#include "reports/html_timeline.h"
 #include "reports/report_format.h"
 #include "reports/summary_fields.h"
 #include "reports/svg.h"
@@ -162,11 +163,11 @@ std::string NoData(SvgDocument& svg, std::string_view what) {
 
 // A line per run of consecutive points with a value; a lone point is a dot.
 void DrawSegments(SvgDocument& svg, const std::vector<Point>& points, const std::vector<bool>& has,
-                  const std::string& color) {
+                  const std::string& color, const std::string& css_class = "series") {
   std::vector<Point> run;
   auto flush = [&] {
     if (run.size() == 1) svg.Circle(run[0], 1.8, color);
-    svg.Polyline(run, Stroke{color, 1.5, ""}, "series");
+    svg.Polyline(run, Stroke{color, 1.5, ""}, css_class);
     run.clear();
   };
   for (size_t i = 0; i < points.size(); ++i) {
@@ -306,6 +307,8 @@ std::string LatencyOverTimeChart(const json& summary) {
   }
   SvgDocument svg(kWidth, kHeight, "p99 latency over time, per operation");
   if (hi <= 0) return NoData(svg, "no latency time series in this summary");
+  const std::vector<LatencyLimit> limits = LatencyLimits(summary);
+  for (const LatencyLimit& l : limits) hi = std::max(hi, l.limit_us);
   const Scale x = Scale::Linear(0, TimeDomain(summary, s), kArea.left, kArea.right());
   const auto [y_lo, y_hi] = LogDomain(lo, hi);
   const Scale y = Scale::Log(y_lo, y_hi, kArea.bottom(), kArea.top);
@@ -321,8 +324,14 @@ std::string LatencyOverTimeChart(const json& summary) {
       has.push_back(c.p99_us[k] > 0);
     }
     if (std::none_of(has.begin(), has.end(), [](bool b) { return b; })) continue;
-    DrawSegments(svg, points, has, OpColor(OpName(k)));
+    DrawSegments(svg, points, has, OpColor(OpName(k)), "series op-" + OpName(k));
     legend.emplace_back(OpName(k), OpColor(OpName(k)));
+  }
+  for (const LatencyLimit& l : limits) {  // thresholds: a dashed line at the limit
+    const double py = y(l.limit_us);
+    svg.Line({kArea.left, py}, {kArea.right(), py}, Stroke{OpColor(l.op), 1.2, "6 3"},
+             "threshold op-" + l.op, "threshold " + l.label);
+    svg.Text({kArea.right() - 2, py - 3}, l.label, "end", 9, OpColor(l.op));
   }
   DrawLegend(svg, {kArea.left, 16}, legend);
   return svg.Finish();

@@ -3,7 +3,9 @@
 
 #include <vector>
 
+#include "reports/console.h"
 #include "reports/html_charts.h"
+#include "reports/html_timeline.h"
 #include "reports/report_format.h"
 #include "reports/summary_fields.h"
 #include "simulator/observe/history.h"
@@ -39,6 +41,10 @@ svg.chart { font-family: inherit; background: #fff; max-width: 100%; height: aut
 .key-fault { background: rgba(228,87,86,.25); padding: 0 6px; }
 .key-recovery { background: rgba(242,177,52,.3); padding: 0 6px; }
 .problems { color: #b71c1c; font-size: 12px; }
+pre.verdict-line { font-size: 13px; background: #f6f6f6; margin: 4px 0; }
+.toggles { font-size: 12px; } .toggles label { margin-right: 10px; }
+.toggles input { vertical-align: middle; }
+.anomalies { font-size: 13px; }
 )css";
 
 // A table cell: plain text (escaped on output) and an optional class.
@@ -121,6 +127,22 @@ std::string Verdict(const json& summary) {
              "verdict fail");
 }
 
+// The console's last line (reports/console.h VerdictLine), from summary "thresholds".
+std::string ConsoleVerdict(const json& s) {
+  std::vector<ThresholdResult> results;
+  for (const json& t : ArrayAt(s, "thresholds")) {
+    ThresholdResult r;
+    r.metric = TextAt(t, "metric");
+    r.condition = TextAt(t, "condition");
+    r.ok = BoolAt(t, "ok", false);
+    r.skipped = BoolAt(t, "skipped", false);
+    results.push_back(std::move(r));
+  }
+  const std::string line =
+      VerdictLine(results, TextAt(ObjectAt(s, "run"), "aborted", ""), /*color=*/false);
+  return "<pre class=\"verdict-line\"><code>" + XmlEscape(line) + "</code></pre>\n";
+}
+
 std::string Identity(const json& s) {
   const json& clients = ObjectAt(s, "clients");
   const json& errors = ObjectAt(s, "errors");
@@ -165,21 +187,87 @@ std::string ThresholdsSection(const json& s) {
                  Table({"", "metric", "condition", "measured", "note"}, rows));
 }
 
-std::string ChartsSections(const json& s) {
-  const std::string key =
-      " <span class=\"key-fault\">shaded red</span>: fault window; <span "
-      "class=\"key-recovery\">amber</span>: recovery until back on Redis; dashed line: "
-      "storage-mode switch.";
-  std::string out = Section(
-      "latency", "Latency over time",
-      "<figure>\n" + LatencyOverTimeChart(s) +
-          "\n<figcaption>Corrected p99 (from each request's intended start) per interval of " +
-          FixedText(NumberOr(ObjectAt(s, "timeseries"), "interval_s", 0), 3) + " s." + key +
-          "</figcaption>\n</figure>\n");
-  out += Section("throughput", "Throughput and errors over time",
-                 "<figure>\n" + ThroughputOverTimeChart(s) +
-                     "\n<figcaption>Completed operations and errors per second, every operation." +
-                     key + "</figcaption>\n</figure>\n");
+std::string FailoverKey() {
+  return " <span class=\"key-fault\">shaded red</span>: fault window; <span "
+         "class=\"key-recovery\">amber</span>: recovery until back on Redis; dashed line: "
+         "storage-mode switch.";
+}
+
+// The consistency anomalies found, for the timeline's caption: the checker counts them but does
+// not record when each happened, so they are listed, not placed in time.
+std::string AnomalyNote(const json& s) {
+  const json& c = ObjectAt(s, "consistency");
+  std::string found;
+  for (const char* key : {"double_bookings", "lost_bookings", "phantom_bookings", "hold_conflicts",
+                          "hold_conflicts_outside_failover", "lost_holds"}) {
+    const uint64_t n = CountAt(c, key);
+    if (n > 0) found += (found.empty() ? "" : ", ") + GroupedText(n) + " " + key;
+  }
+  if (found.empty()) return Tag("p", "No consistency anomaly was found.", "anomalies");
+  return Tag("p",
+             "Anomalies: " + found +
+                 " (the checker counts them but does not record when each happened, so they "
+                 "are not marked on the timeline; see Consistency).",
+             "anomalies");
+}
+
+// A figure whose caption ends with the (HTML) failover key.
+std::string KeyedFigure(const std::string& svg, std::string_view caption) {
+  return "<figure>\n" + svg + "\n<figcaption>" + XmlEscape(caption) + FailoverKey() +
+         "</figcaption>\n</figure>\n";
+}
+
+std::string TimelineSection(const json& s) {
+  return Section("timeline", "What happened when",
+                 KeyedFigure(TimelineChart(s),
+                             "Active clients (top); completed operations and errors per second, "
+                             "every operation (bottom).") +
+                     AnomalyNote(s));
+}
+
+// The operations drawn in the latency-over-time chart: those with a time series.
+std::vector<std::string> LatencyOps(const json& s) {
+  std::vector<std::string> out;
+  const json& p99 = ObjectAt(ObjectAt(s, "timeseries"), "p99_us");
+  for (const std::string& op : OpNamesOf(ObjectAt(s, "ops"))) {
+    for (const json& v : ArrayAt(p99, op)) {
+      if (NumberOf(v) > 0) {
+        out.push_back(op);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+// CSS-only toggles (the page runs no script): a checkbox per operation before the figure;
+// unchecking it hides that operation's series and threshold lines (see ToggleStyle).
+std::string LatencySection(const json& s) {
+  // The checkboxes, then the figure, as siblings, so `:checked ~ figure` reaches it.
+  std::string body = "<div class=\"toggles\">show: ";
+  for (const std::string& op : LatencyOps(s)) {
+    body += "<input type=\"checkbox\" id=\"show-" + XmlEscape(op) + "\" checked>" +
+            "<label for=\"show-" + XmlEscape(op) + "\">" + XmlEscape(op) + "</label>";
+  }
+  body += "\n" +
+          KeyedFigure(LatencyOverTimeChart(s),
+                      "Corrected p99 (from each request's intended start) per interval of " +
+                          FixedText(NumberOr(ObjectAt(s, "timeseries"), "interval_s", 0), 3) +
+                          " s, one line per operation (untick one to hide it); a dashed horizontal "
+                          "line is a threshold on latency.<op>.pXX.") +
+          "</div>\n";
+  return Section("latency", "Latency over time, per operation", body);
+}
+
+std::string ToggleStyle(const json& s) {
+  std::string css;
+  for (const std::string& op : LatencyOps(s)) {
+    css += "#show-" + op + ":not(:checked) ~ figure .op-" + op + " { display: none; }\n";
+  }
+  return css;
+}
+
+std::string SpectrumSection(const json& s) {
   std::vector<std::string> problems;
   std::string spectra;
   for (const SpectrumChart& c : SpectrumCharts(s, &problems)) {
@@ -193,7 +281,7 @@ std::string ChartsSections(const json& s) {
     for (const std::string& p : problems) spectra += Tag("li", p) + "\n";
     spectra += "</ul>\n";
   }
-  return out + Section("spectrum", "Percentile spectrum", spectra);
+  return Section("spectrum", "Percentile spectrum", spectra);
 }
 
 Row OpRow(const std::string& label, const std::string& mode, const json& entry) {
@@ -371,7 +459,7 @@ std::string Head(const json& s) {
          "style-src 'unsafe-inline'; img-src data:\">\n"
          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n" +
          Tag("title", "slotsim \u00b7 " + TextAt(s, "scenario") + verdict) + "\n<style>" + kStyle +
-         "</style>\n</head>\n";
+         ToggleStyle(s) + "</style>\n</head>\n";
 }
 
 // summary.json "warnings" (reports/run_warnings.h), one paragraph each; "" when none.
@@ -390,9 +478,12 @@ std::string HtmlReport(const json& summary) {
   std::string body = "<body>\n<header>\n" + Tag("h1", "slotsim: " + TextAt(s, "scenario")) + "\n";
   const std::string description = TextAt(s, "description", "");
   if (!description.empty()) body += Tag("p", description) + "\n";
-  body += Verdict(s) + "\n" + Warnings(s) + Identity(s) + "</header>\n";
-  body += ThresholdsSection(s) + ChartsSections(s) + OperationsSection(s) + ConsistencySection(s) +
-          FailoverSection(s) + HarnessSection(s);
+  // In the order a reader asks: did it pass, what happened when, how did failover go, was
+  // anything lost or doubled, how slow was each operation over time, then the detail.
+  body += Verdict(s) + "\n" + ConsoleVerdict(s) + Warnings(s) + "</header>\n";
+  body += ThresholdsSection(s) + TimelineSection(s) + FailoverSection(s) + ConsistencySection(s) +
+          LatencySection(s) + OperationsSection(s) + SpectrumSection(s) +
+          Section("run", "The run and its replay", Identity(s)) + HarnessSection(s);
   body += "<footer>" +
           Tag("p", "Drawn from summary.json (" + TextAt(s, "schema") +
                        ") by slotsim; regenerate with `slotsim report html "

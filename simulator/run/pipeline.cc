@@ -53,6 +53,7 @@ void RunPipeline::Wire(Clock& clock, Target& target, const Random& root) {
 
 void RunPipeline::StartLoad() {
   last_progress_wall_ = wall_.Now();
+  last_live_wall_ = last_progress_wall_;
   last_progress_ = po_.start;
   load_->Start(po_.start, sc_.duration);
 }
@@ -82,6 +83,7 @@ void RunPipeline::StopClients() {
 void RunPipeline::Housekeep(Timestamp now) {
   recorder_->ClientsChanged(pool_->live(), pool_->total());
   const Timestamp w = wall_.Now();
+  PublishLive(now, w);
   if (!options_.progress || w - last_progress_wall_ < po_.progress_interval) return;
   Progress p;
   p.elapsed = std::min(now, end_) - po_.start;
@@ -95,6 +97,18 @@ void RunPipeline::Housekeep(Timestamp now) {
   last_progress_wall_ = w;
   last_progress_ = now;
   last_ops_ = progress_.ops;
+}
+
+// Reads only: a copy of the recorder, the checker's report, the pool's counts.
+void RunPipeline::PublishLive(Timestamp now, Timestamp wall_now) {
+  if (!options_.live || wall_now - last_live_wall_ < po_.progress_interval) return;
+  last_live_wall_ = wall_now;
+  const Timestamp at = std::min(now, end_);
+  RunResult live = LiveResult(sc_, po_.target, at, *recorder_, *checker_);
+  live.metrics.clients_peak = std::max<uint64_t>(live.metrics.clients_peak, peak_live_);
+  live.rejected_arrivals = pool_->rejected();
+  live.adversaries = pool_->adversaries();
+  options_.live(live, at - po_.start);
 }
 
 StatusOr<RunResult> RunPipeline::Finish(const FinalBookingsFn& final_bookings) {

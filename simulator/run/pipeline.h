@@ -46,7 +46,7 @@ struct PipelineOptions {
   // After the scenario's end, how long in-flight answers may still drain before the loop stops
   // regardless (a hung call must not hold the run forever).
   Micros drain_limit{120'000'000};
-  // Wall time between two progress lines.
+  // Wall time between two progress lines, and between two RunOptions::live calls.
   Micros progress_interval{1'000'000};
   // Per-client poll rates (RunResult::fairness). Real-time targets only: on sim every client
   // polls on time by construction.
@@ -78,7 +78,8 @@ class RunPipeline {
   void ObserveLive() {
     if (pool_->live() > peak_live_) peak_live_ = pool_->live();
   }
-  // The periodic work: live clients into the time series, and a progress line when one is due.
+  // The periodic work: live clients into the time series, and a progress line and a live view
+  // (RunOptions::live) when one is due.
   void Housekeep(Timestamp now);
   // True once every client was told to stop (the end, or an abort) and no answer is in flight,
   // or the drain limit has passed.
@@ -105,6 +106,7 @@ class RunPipeline {
 
  private:
   void CheckAbort();
+  void PublishLive(Timestamp now, Timestamp wall_now);
   void Note(const std::string& line) const {
     if (options_.note) options_.note(line);
   }
@@ -130,7 +132,7 @@ class RunPipeline {
 
   bool stopped_ = false;
   uint64_t peak_live_ = 0;
-  Timestamp last_progress_wall_, last_progress_;
+  Timestamp last_progress_wall_, last_progress_, last_live_wall_;
   uint64_t last_ops_ = 0;
 };
 

@@ -93,6 +93,12 @@ struct RunOptions {
   // (engine/store_wrapper.h). Called once per run with that store, which outlives the result;
   // null: the engine calls it directly. On local it must be thread-safe (every worker calls it).
   StoreDecorator store_decorator;
+  // A live view (slotsim run --dashboard / --metrics-listen): called about once per wall second
+  // on the run's thread with the measurements so far (as AbortWatch builds them: a copy of the
+  // recorder finished at `elapsed`, the checker's report) and the run time elapsed. It only
+  // reads: no event is scheduled and no random stream is touched, so a sim run stays
+  // byte-deterministic with or without it. Must return quickly (copy what it needs). Null: none.
+  std::function<void(const RunResult& live, Micros elapsed)> live;
 };
 
 // Runs `scenario` on its [target]. Errors are runtime failures (exit 1), except

@@ -104,6 +104,18 @@ RunInfo RunInfoOf(double wall_s, uint64_t events, uint64_t peak_live) {
   return run;
 }
 
+RunResult LiveResult(const Scenario& scenario, const std::string& target, Timestamp now,
+                     const Recorder& recorder, const Checker& checker) {
+  RunResult live;
+  live.scenario = scenario;
+  live.target = target;
+  live.git_commit = GitCommit();
+  Recorder copy = recorder;  // Finish() spends a recorder; the run goes on with the original
+  live.metrics = copy.Finish(now);
+  live.consistency = checker.report();
+  return live;
+}
+
 AbortWatch::AbortWatch(const Scenario& scenario, const RunOptions& options, std::string target)
     : scenario_(scenario), options_(options), target_(std::move(target)) {
   for (const Threshold& t : scenario.thresholds) enabled_ = enabled_ || t.abort_on_fail;
@@ -113,13 +125,7 @@ AbortWatch::AbortWatch(const Scenario& scenario, const RunOptions& options, std:
 bool AbortWatch::Check(Timestamp start, Timestamp now, const Recorder& recorder,
                        const Checker& checker) {
   if (!enabled_ || aborted()) return aborted();
-  RunResult live;
-  live.scenario = scenario_;
-  live.target = target_;
-  live.git_commit = GitCommit();
-  Recorder copy = recorder;  // Finish() spends a recorder; the run goes on with the original
-  live.metrics = copy.Finish(now);
-  live.consistency = checker.report();
+  const RunResult live = LiveResult(scenario_, target_, now, recorder, checker);
   std::string reason = options_.abort_check(live, now - start);
   if (reason.empty()) return false;
   reason_ = std::move(reason);

@@ -61,6 +61,11 @@ std::vector<FailoverWindow> FailoverWindows(const RunMetrics& m, Timestamp start
 
 RunInfo RunInfoOf(double wall_s, uint64_t events, uint64_t peak_live);
 
+// The run as if it ended at `now` (it started at `start`): scenario, target, the recorder's
+// copy finished at `now` and the checker's report so far. The originals go on unchanged.
+RunResult LiveResult(const Scenario& scenario, const std::string& target, Timestamp now,
+                     const Recorder& recorder, const Checker& checker);
+
 // The scenario's abort_on_fail thresholds during a run: Check() builds a live result from
 // copies of the recorder's and the checker's state and asks options.abort_check. Runs on the
 // thread that owns the recorder and the checker.

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "reports/html_charts.h"
@@ -49,7 +50,7 @@ TEST_F(HtmlReportTest, IsWellFormedWithEveryElementClosed) {
 TEST_F(HtmlReportTest, HasOneSvgPerChart) {
   const size_t ops = OpsThatRan(summary_);
   ASSERT_GE(ops, 5u);
-  // latency over time, throughput over time, then one spectrum per operation.
+  // the timeline, latency over time, then one spectrum per operation.
   EXPECT_EQ(CountOf(html_, "<svg"), 2 + ops);
   EXPECT_EQ(SpectrumCharts(summary_, nullptr).size(), ops);
   EXPECT_GE(CountOf(html_, "<polyline"), 2 + ops);
@@ -149,6 +150,46 @@ TEST_F(HtmlReportTest, HandEditedSummaryRendersWithoutThrowing) {
   EXPECT_NE(html.find("histogram poll.redis.steady.corrected"), std::string::npos);
   ASSERT_NO_THROW(html = HtmlReport(json::array()));
   EXPECT_EQ(MarkupChecker::Check(html, true), "");
+}
+
+}  // namespace
+}  // namespace slotsim
+
+namespace slotsim {
+namespace {
+
+// The page answers in the order a reader asks (issue 13): verdict and thresholds, then one
+// timeline, failover, consistency, latency over time, and the spectra last.
+TEST(HtmlReportLayout, SectionsComeInTheReadersOrderWithTogglesAndThresholdLines) {
+  const nlohmann::json summary =
+      testing_reports::RunSimSummary("redis-outage", testing_reports::ShortOutage());
+  ASSERT_FALSE(summary.is_null());
+  const std::string html = HtmlReport(summary);
+  std::vector<size_t> at;
+  for (const char* id :
+       {"class=\"verdict", "class=\"verdict-line\"", "id=\"thresholds\"", "id=\"timeline\"",
+        "id=\"failover\"", "id=\"consistency\"", "id=\"latency\"", "id=\"spectrum\""}) {
+    at.push_back(html.find(id));
+    EXPECT_NE(at.back(), std::string::npos) << id;
+  }
+  EXPECT_TRUE(std::is_sorted(at.begin(), at.end()));
+  // The console's verdict line, word for word.
+  EXPECT_NE(html.find("PASS  "), std::string::npos);
+  // The timeline draws active clients, and the recovery band is visible (at least 3 px).
+  const size_t timeline = html.find("id=\"timeline\""), failover = html.find("id=\"failover\"");
+  const std::string part = html.substr(timeline, failover - timeline);
+  EXPECT_EQ(testing_reports::CountOf(part, "class=\"series clients\""), 1u);
+  EXPECT_EQ(testing_reports::CountOf(part, "class=\"fault\""), 1u);
+  EXPECT_EQ(testing_reports::CountOf(part, "class=\"recovery\""), 1u);
+  // Latency over time: a threshold line per latency.<op>.pXX (poll and confirm; the per-mode
+  // one is not drawn), a checkbox per drawn operation and a CSS rule that hides it.
+  EXPECT_EQ(testing_reports::CountOf(html, "class=\"threshold op-poll\""), 1u);
+  EXPECT_EQ(testing_reports::CountOf(html, "class=\"threshold op-confirm\""), 1u);
+  EXPECT_NE(html.find("<input type=\"checkbox\" id=\"show-poll\" checked>"), std::string::npos);
+  EXPECT_NE(html.find("#show-poll:not(:checked) ~ figure .op-poll { display: none; }"),
+            std::string::npos);
+  EXPECT_NE(html.find("class=\"series op-poll\""), std::string::npos);
+  EXPECT_EQ(html.find("<script"), std::string::npos);
 }
 
 }  // namespace
