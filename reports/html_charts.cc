@@ -9,6 +9,7 @@
 #include <map>
 
 #include "common/histogram.h"
+#include "reports/html_time_marks.h"
 #include "reports/html_timeline.h"
 #include "reports/report_format.h"
 #include "reports/summary_fields.h"
@@ -23,22 +24,18 @@ using nlohmann::json;
 constexpr int kWidth = 920;
 constexpr int kHeight = 300;
 constexpr PlotArea kArea{70, 34, 815, 214};
-constexpr const char* kFaultColor = "#e45756";
-constexpr const char* kRecoveryColor = "#f2b134";
 constexpr double kSpectrumNines = 5;  // the x axis ends at 99.999 %
 
 // The time-series columns of summary "timeseries", decoded; short columns pad with 0.
 struct Series {
   double interval_s = 1;
   std::vector<double> t_s;
-  std::array<std::vector<double>, kOpKinds> ops, errors, p99_us;
+  std::array<std::vector<double>, kOpKinds> p99_us;
 };
 
 // Intervals grouped into one point per pixel column at most.
 struct Column {
-  double t_s = 0;  // the middle of the time the column covers
-  double ops_per_s = 0;
-  double errors_per_s = 0;
+  double t_s = 0;                         // the middle of the time the column covers
   std::array<double, kOpKinds> p99_us{};  // the highest of its intervals
 };
 
@@ -58,8 +55,6 @@ Series ReadSeries(const json& summary) {
   const json& t = ArrayAt(ts, "t_s");
   s.t_s = Numbers(t, t.size());
   for (int k = 0; k < kOpKinds; ++k) {
-    s.ops[k] = Numbers(ArrayAt(ObjectAt(ts, "ops"), OpName(k)), t.size());
-    s.errors[k] = Numbers(ArrayAt(ObjectAt(ts, "errors"), OpName(k)), t.size());
     s.p99_us[k] = Numbers(ArrayAt(ObjectAt(ts, "p99_us"), OpName(k)), t.size());
   }
   return s;
@@ -68,17 +63,11 @@ Series ReadSeries(const json& summary) {
 Column MakeColumn(const Series& s, size_t begin, size_t end) {
   Column c;
   c.t_s = (s.t_s[begin] + s.t_s[end - 1] + s.interval_s) / 2;
-  double ops = 0, errors = 0;
   for (size_t i = begin; i < end; ++i) {
     for (int k = 0; k < kOpKinds; ++k) {
-      ops += s.ops[k][i];
-      errors += s.errors[k][i];
       c.p99_us[k] = std::max(c.p99_us[k], s.p99_us[k][i]);
     }
   }
-  const double span_s = s.interval_s * static_cast<double>(end - begin);
-  c.ops_per_s = ops / span_s;
-  c.errors_per_s = errors / span_s;
   return c;
 }
 
@@ -99,61 +88,10 @@ double TimeDomain(const json& summary, const Series& s) {
   return d > 0 && std::isfinite(d) ? d : 1;
 }
 
-// Round steps for a time axis, in seconds: about eight ticks over `duration`.
-std::vector<double> TimeTicks(double duration) {
-  constexpr double kSteps[] = {1,   2,   5,    10,   15,   30,    60,    120,   300,
-                               600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400};
-  double step = kSteps[std::size(kSteps) - 1];
-  for (double candidate : kSteps) {
-    if (candidate >= duration / 8) {
-      step = candidate;
-      break;
-    }
-  }
-  std::vector<double> ticks;
-  for (int i = 0; i <= 64 && i * step <= duration + 1e-9; ++i) ticks.push_back(i * step);
-  return ticks;
-}
-
 std::string MsLabel(double us) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%g", us / 1000);
   return buf;
-}
-
-std::string CountLabel(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", v);
-  return buf;
-}
-
-// Shaded fault and recovery windows and dashed mode-switch lines, behind the data.
-void DrawFailoverMarks(SvgDocument& svg, const json& summary, const Scale& x) {
-  const json& failover = ObjectAt(summary, "failover");
-  for (const json& o : ArrayAt(failover, "outages")) {
-    const double start = NumberOr(o, "start_s", 0), end = NumberOr(o, "end_s", start);
-    const std::string kind = TextAt(o, "kind", "fault");
-    // At least 2 px wide: a one-minute fault in a four-hour run must still show.
-    svg.Rect(x(start), kArea.top, std::max(2.0, x(end) - x(start)), kArea.height, kFaultColor, 0.18,
-             "fault", kind + " " + SinceStartText(start) + " - " + SinceStartText(end));
-    const double recover_s = NumberOr(o, "recover_ms", 0) / 1000;
-    if (recover_s > 0) {
-      svg.Rect(x(end), kArea.top, x(end + recover_s) - x(end), kArea.height, kRecoveryColor, 0.22,
-               "recovery",
-               "recovery after " + kind + ": " + FixedText(recover_s * 1000, 0) + " ms");
-    }
-  }
-  double last_label_px = -1e9;
-  for (const json& sw : ArrayAt(failover, "switches")) {
-    const double at = NumberOr(sw, "at_s", 0), px = x(at);
-    const std::string to = TextAt(sw, "to");
-    svg.Line({px, kArea.top}, {px, kArea.bottom()}, Stroke{"#555", 1, "4 3"}, "mode-switch",
-             SinceStartText(at) + ": " + TextAt(sw, "from") + " -> " + to + " (" +
-                 TextAt(sw, "cause", "") + ")");
-    if (px - last_label_px < 48) continue;  // a flapping Redis: labels would pile up
-    svg.Text({px + 3, kArea.top + 10}, "\u2192" + to, "start", 9, "#555");
-    last_label_px = px;
-  }
 }
 
 std::string NoData(SvgDocument& svg, std::string_view what) {
@@ -312,7 +250,7 @@ std::string LatencyOverTimeChart(const json& summary) {
   const Scale x = Scale::Linear(0, TimeDomain(summary, s), kArea.left, kArea.right());
   const auto [y_lo, y_hi] = LogDomain(lo, hi);
   const Scale y = Scale::Log(y_lo, y_hi, kArea.bottom(), kArea.top);
-  DrawFailoverMarks(svg, summary, x);
+  DrawFailoverMarks(svg, summary, x, {kArea.top, kArea.height, kArea.top + 10});
   DrawXAxis(svg, kArea, x, TimeTicks(x.hi()), SinceStartText, "time since start");
   DrawYAxis(svg, kArea, y, LogTicks(y_lo, y_hi), MsLabel, "p99 latency, ms (log)");
   std::vector<std::pair<std::string, std::string>> legend;
@@ -334,29 +272,6 @@ std::string LatencyOverTimeChart(const json& summary) {
     svg.Text({kArea.right() - 2, py - 3}, l.label, "end", 9, OpColor(l.op));
   }
   DrawLegend(svg, {kArea.left, 16}, legend);
-  return svg.Finish();
-}
-
-std::string ThroughputOverTimeChart(const json& summary) {
-  const Series s = ReadSeries(summary);
-  const std::vector<Column> cols = Columns(s, static_cast<size_t>(kArea.width));
-  SvgDocument svg(kWidth, kHeight, "throughput and errors over time");
-  if (cols.empty()) return NoData(svg, "no time series in this summary");
-  double hi = 0;
-  for (const Column& c : cols) hi = std::max({hi, c.ops_per_s, c.errors_per_s});
-  const Scale x = Scale::Linear(0, TimeDomain(summary, s), kArea.left, kArea.right());
-  const Scale y = Scale::Linear(0, NiceCeil(hi), kArea.bottom(), kArea.top);
-  DrawFailoverMarks(svg, summary, x);
-  DrawXAxis(svg, kArea, x, TimeTicks(x.hi()), SinceStartText, "time since start");
-  DrawYAxis(svg, kArea, y, LinearTicks(0, y.hi(), 5), CountLabel, "per second");
-  std::vector<Point> ops, errors;
-  for (const Column& c : cols) {
-    ops.push_back({x(c.t_s), y(c.ops_per_s)});
-    errors.push_back({x(c.t_s), y(c.errors_per_s)});
-  }
-  svg.Polyline(ops, Stroke{"#4c78a8", 1.5, ""}, "series");
-  svg.Polyline(errors, Stroke{kFaultColor, 1.5, ""}, "series");
-  DrawLegend(svg, {kArea.left, 16}, {{"ops/s", "#4c78a8"}, {"errors/s", kFaultColor}});
   return svg.Finish();
 }
 

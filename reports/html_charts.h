@@ -1,13 +1,10 @@
 // The charts of report.html, each one inline <svg> element (reports/svg.h) drawn from a
 // summary.json document alone:
 //  - latency over time: the corrected p99 of each interval, one line per operation, log axis;
-//  - throughput over time: ops/s and errors/s over every operation;
 //  - the percentile spectrum (0 .. 99.999 %) of one operation, one line per storage mode, from
 //    the encoded histograms, log latency axis.
-// The time charts shade each fault window (failover.outages start_s..end_s, class "fault") and
-// the recovery after it (recover_ms, class "recovery"), and mark each storage-mode switch with a
-// dashed line (failover.switches, class "mode-switch"). Long runs are drawn with at most one
-// point per pixel column: a column keeps the highest p99 of its intervals and their mean rates.
+// The latency chart carries the failover marks (reports/html_time_marks.h). Long runs are drawn
+// with at most one point per pixel column: a column keeps the highest p99 of its intervals.
 // A chart with nothing to draw is still one <svg>, saying so. Nothing here throws.
 #pragma once
 
@@ -18,7 +15,6 @@
 namespace slotsim {
 
 std::string LatencyOverTimeChart(const nlohmann::json& summary);
-std::string ThroughputOverTimeChart(const nlohmann::json& summary);
 
 struct SpectrumChart {
   std::string op;

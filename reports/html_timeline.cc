@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "reports/html_time_marks.h"
 #include "reports/report_format.h"
 #include "reports/summary_fields.h"
 #include "reports/svg.h"
@@ -19,8 +20,6 @@ constexpr int kWidth = 920;
 constexpr int kHeight = 420;
 constexpr PlotArea kClients{70, 30, 815, 100};
 constexpr PlotArea kRates{70, 170, 815, 200};
-constexpr const char* kFaultColor = "#e45756";
-constexpr const char* kRecoveryColor = "#f2b134";
 
 struct Row {
   double t_s = 0, clients = 0, ops_per_s = 0, errors_per_s = 0;
@@ -63,56 +62,6 @@ std::vector<Row> Rows(const json& summary, double* duration) {
   return out;
 }
 
-std::vector<double> TimeTicks(double duration) {
-  constexpr double kSteps[] = {1,   2,   5,    10,   15,   30,    60,    120,   300,
-                               600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400};
-  double step = kSteps[std::size(kSteps) - 1];
-  for (double candidate : kSteps) {
-    if (candidate >= duration / 8) {
-      step = candidate;
-      break;
-    }
-  }
-  std::vector<double> ticks;
-  for (int i = 0; i <= 64 && i * step <= duration + 1e-9; ++i) ticks.push_back(i * step);
-  return ticks;
-}
-
-std::string CountLabel(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", v);
-  return buf;
-}
-
-// Fault and recovery bands and mode-switch lines over both panels, behind the data.
-void DrawMarks(SvgDocument& svg, const json& summary, const Scale& x) {
-  const double top = kClients.top, height = kRates.bottom() - kClients.top;
-  const json& failover = ObjectAt(summary, "failover");
-  for (const json& o : ArrayAt(failover, "outages")) {
-    const double start = NumberOr(o, "start_s", 0), end = NumberOr(o, "end_s", start);
-    const std::string kind = TextAt(o, "kind", "fault");
-    svg.Rect(x(start), top, std::max(2.0, x(end) - x(start)), height, kFaultColor, 0.18, "fault",
-             kind + " " + SinceStartText(start) + " - " + SinceStartText(end));
-    const double recover_s = NumberOr(o, "recover_ms", 0) / 1000;
-    if (recover_s > 0) {
-      svg.Rect(x(end), top, std::max(3.0, x(end + recover_s) - x(end)), height, kRecoveryColor,
-               0.45, "recovery",
-               "recovery after " + kind + ": " + FixedText(recover_s * 1000, 0) + " ms");
-    }
-  }
-  double last_label_px = -1e9;
-  for (const json& sw : ArrayAt(failover, "switches")) {
-    const double at = NumberOr(sw, "at_s", 0), px = x(at);
-    const std::string to = TextAt(sw, "to");
-    svg.Line({px, top}, {px, top + height}, Stroke{"#555", 1, "4 3"}, "mode-switch",
-             SinceStartText(at) + ": " + TextAt(sw, "from") + " -> " + to + " (" +
-                 TextAt(sw, "cause", "") + ")");
-    if (px - last_label_px < 48) continue;
-    svg.Text({px + 3, kRates.top + 10}, "\u2192" + to, "start", 9, "#555");
-    last_label_px = px;
-  }
-}
-
 }  // namespace
 
 std::string TimelineChart(const json& summary) {
@@ -131,7 +80,9 @@ std::string TimelineChart(const json& summary) {
   const Scale x = Scale::Linear(0, duration > 0 ? duration : 1, kRates.left, kRates.right());
   const Scale yc = Scale::Linear(0, NiceCeil(clients_hi), kClients.bottom(), kClients.top);
   const Scale yr = Scale::Linear(0, NiceCeil(rate_hi), kRates.bottom(), kRates.top);
-  DrawMarks(svg, summary, x);
+  // Across both panels; a recovery band at least 3 px wide, so a 0.4 s one still shows.
+  DrawFailoverMarks(svg, summary, x,
+                    {kClients.top, kRates.bottom() - kClients.top, kRates.top + 10, 3.0, 0.45});
   DrawYAxis(svg, kClients, yc, LinearTicks(0, yc.hi(), 3), CountLabel, "clients");
   DrawXAxis(svg, kRates, x, TimeTicks(x.hi()), SinceStartText, "time since start");
   DrawYAxis(svg, kRates, yr, LinearTicks(0, yr.hi(), 5), CountLabel, "per second");

@@ -181,10 +181,10 @@ class Recorder : public HistorySink {
   std::vector<std::pair<Timestamp, Phase>> phase_changes_;
   std::vector<OutageTrack> tracks_;
   std::array<std::array<uint64_t, kCodes>, kOpKinds> code_counts_{};
-  std::array<uint64_t, kCodes> error_codes_{};  // error ops by code
+  std::array<uint64_t, kCodes> error_codes_{};            // error ops by code
   std::array<uint64_t, kAnswerClasses> error_classes_{};  // error ops by answer class
-  size_t current_row_ = 0;                      // the row interval_p99_ belongs to
-  std::vector<Histogram> interval_p99_;         // per op, reset each interval
+  size_t current_row_ = 0;                                // the row interval_p99_ belongs to
+  std::vector<Histogram> interval_p99_;                   // per op, reset each interval
 };
 
 }  // namespace slotsim
