@@ -4,6 +4,8 @@
 // and Close post to it.
 #include "net/http_client.h"
 
+#include <poll.h>
+
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -292,10 +294,18 @@ class HttpClientConnection::Impl : public std::enable_shared_from_this<Impl> {
       self->idle_read_pending_ = false;
       if (self->closed_) return;
       // Cancelled to send; anything else (a close, unasked bytes) ends the connection, and
-      // the next request opens a fresh one.
-      if (ec != asio::error::operation_aborted) self->Disconnect();
+      // the next request opens a fresh one. A close that arrived just before the cancel is
+      // still a close: sending on that socket would only read its end of stream.
+      if (ec != asio::error::operation_aborted || self->ReadableNow()) self->Disconnect();
       self->Pump();
     });
+  }
+
+  // Whether the idle socket has something to read now (its end of stream, or bytes nobody
+  // asked for), without waiting.
+  bool ReadableNow() {
+    pollfd p{stream_.socket().native_handle(), POLLIN, 0};
+    return ::poll(&p, 1, 0) > 0;
   }
 
   void Disconnect() {
